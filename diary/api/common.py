@@ -1,0 +1,223 @@
+"""What every API view shares: authentication, parsing, fields, errors, roles."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views import defaults
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import authentication, exceptions, permissions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from diary.models import Role
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """Django's session cookie, answering 401 (not 403) when nobody is signed in.
+
+    DRF only sends 401 when the authenticator names a WWW-Authenticate scheme.
+    """
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'Session realm="api"'
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON only, and no more than API_MAX_BODY_BYTES of it.
+
+    DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    never applies; without this a client could make us buffer any amount.
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = settings.API_MAX_BODY_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit // 1024} KB.")
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus our domain's ValidationError (400) and oversized bodies (413)."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            data: Any = {field: _messages(errs) for field, errs in exc.error_dict.items()}
+            if list(data) == ["detail"]:
+                data = {"detail": " ".join(data["detail"])}
+        else:
+            data = {"detail": " ".join(exc.messages)}
+        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "The request body is too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    # Imported here: rest_framework.views imports this module (our authentication class) at start-up.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)
+
+
+def _messages(errors: list[DjangoValidationError]) -> list[str]:
+    return [message for error in errors for message in error.messages]
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """JSON 404 under /api/, the ordinary page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side. Nothing you sent was lost."}, status=500)
+    return defaults.server_error(request)
+
+
+def hide_slash_duplicates(endpoints: list[tuple[str, str, str, Any]]) -> list[tuple[str, str, str, Any]]:
+    """Every API path answers with and without a trailing slash; document only the slashless form."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]
+
+
+# --- roles ---------------------------------------------------------------
+
+
+class IsPatient(permissions.BasePermission):
+    message = "Only patients can do this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user.is_authenticated and request.user.role == Role.PATIENT)
+
+
+class IsTherapist(permissions.BasePermission):
+    message = "Only therapists can do this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user.is_authenticated and request.user.role == Role.THERAPIST)
+
+
+# --- strict fields -------------------------------------------------------
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: "7", 7.5, true and "٧" are refused."""  # noqa: RUF002
+
+    default_error_messages = {"invalid": "Must be a whole number, like 7 (not text or a decimal)."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number (integer or decimal), never a string or a boolean."""
+
+    default_error_messages = {"invalid": "Must be a number, like 72.5."}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only ("yes", 1 and "true" are refused)."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that states its UTC offset; a bare local time is ambiguous and refused."""
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, like 2026-03-01T08:30:00+01:00 or ...Z.",
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss±hh:mm")
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss±hh:mm")
+        if timezone.is_naive(parsed):
+            self.fail("naive")
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class PatientLocalTimeField(serializers.Field):
+    """A check-in's time, written with the offset of the patient's own zone."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, checkin: Any) -> str:
+        return checkin.recorded_at.astimezone(ZoneInfo(checkin.patient.timezone)).isoformat()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+_ERROR_TEXT = {
+    400: ('Invalid input: either {"detail": message} or {field: [message, ...]} for each bad field.', None),
+    401: ("Not signed in.", ErrorSerializer),
+    403: ("Signed in, but this role may not do this.", ErrorSerializer),
+    404: ("No such object, or not one the caller may see.", ErrorSerializer),
+    409: ("Conflict with stored data.", ErrorSerializer),
+    413: ("The request body is too large.", ErrorSerializer),
+    415: ("The body is not JSON.", ErrorSerializer),
+    429: ("Too many attempts; wait and try again.", ErrorSerializer),
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI descriptions of the error answers an operation can give."""
+    return {
+        code: OpenApiResponse(response=_ERROR_TEXT[code][1] or OpenApiTypes.OBJECT, description=_ERROR_TEXT[code][0])
+        for code in codes
+    }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    """Document our session authentication as the cookie scheme it is."""
+
+    target_class = "diary.api.common.SessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

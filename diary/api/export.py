@@ -1,0 +1,58 @@
+"""The caller's own diary, downloaded."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from diary import exports, selectors
+from diary.api.common import IsPatient, errors
+from diary.models import User
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "json": ("application/json", "json"),
+    "fhir": ("application/fhir+json", "fhir.json"),
+}
+
+
+def export_response(patient: User, export_format: str) -> HttpResponse:
+    checkins = selectors.checkins_of(patient).order_by("recorded_at", "id")
+    content_type, suffix = FORMATS[export_format]
+    if export_format == "csv":
+        body = exports.as_csv(patient, checkins)
+    elif export_format == "json":
+        body = json.dumps(exports.as_json(patient, checkins), ensure_ascii=False, indent=1)
+    else:
+        body = json.dumps(exports.as_fhir(patient, checkins), ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type=content_type)
+    # A fixed name: a patient's name or email never goes into a header a proxy may log.
+    response["Content-Disposition"] = f'attachment; filename="diary.{suffix}"'
+    return response
+
+
+class ExportView(APIView):
+    permission_classes = [IsPatient]
+
+    class ExportQuery(serializers.Serializer):
+        format = serializers.ChoiceField(choices=list(FORMATS))
+
+    @extend_schema(
+        operation_id="export_retrieve",
+        parameters=[OpenApiParameter("format", str, enum=list(FORMATS), required=True)],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.BINARY, description="CSV, JSON, or a FHIR R4 Bundle."),
+            **errors(400, 401, 403),
+        },
+    )
+    def get(self, request: Any) -> HttpResponse:
+        """Download the caller's whole diary."""
+        query = self.ExportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return export_response(request.user, query.validated_data["format"])

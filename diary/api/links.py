@@ -1,0 +1,91 @@
+"""Care links: a patient shares their diary with a therapist by invite code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from diary import selectors, services
+from diary.api.common import IsPatient, errors
+from diary.models import CareLink, User
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField(source="name")
+
+
+class LinkOutput(serializers.Serializer):
+    """A patient sees the therapist; a therapist sees the patient."""
+
+    id = serializers.IntegerField()
+    therapist = PersonSerializer()
+    patient = PersonSerializer()
+    created_at = serializers.DateTimeField()
+
+
+def link_data(link: CareLink, viewer: User) -> dict[str, Any]:
+    data = dict(LinkOutput(link).data)
+    # Each side is told about the other, not about itself.
+    data.pop("patient" if viewer.is_patient else "therapist")
+    return data
+
+
+class LinkListCreateView(APIView):
+    # Only the create is throttled: it is where invite codes could be guessed.
+    throttle_scope = "link"
+
+    class LinkCreate(serializers.Serializer):
+        invite_code = serializers.CharField(max_length=32)
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [IsPatient()]
+        return super().get_permissions()
+
+    def get_throttles(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [ScopedRateThrottle()]
+        return []
+
+    @extend_schema(operation_id="links_list", responses={200: LinkOutput(many=True), **errors(401)})
+    def get(self, request: Any) -> Response:
+        """The caller's active links (a patient's therapists, or a therapist's patients)."""
+        links = selectors.active_links(request.user)
+        return Response([link_data(link, request.user) for link in links])
+
+    @extend_schema(
+        operation_id="links_create",
+        request=LinkCreate,
+        responses={201: LinkOutput, 200: LinkOutput, **errors(400, 401, 403, 404, 413, 415, 429)},
+        description="201 with a new link; 200 with the existing one if already linked; 404 for an unknown code.",
+    )
+    def post(self, request: Any) -> Response:
+        """Share the caller's diary with the therapist who gave this invite code."""
+        serializer = self.LinkCreate(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = services.link_create(patient=request.user, invite_code=serializer.validated_data["invite_code"])
+        except services.InviteCodeNotFound:
+            return Response(
+                {"detail": "No therapist has this code. Check it with your therapist."},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(
+            link_data(result.link, request.user),
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class LinkDetailView(APIView):
+    @extend_schema(operation_id="links_delete", responses={204: None, **errors(401, 404)})
+    def delete(self, request: Any, link_id: int) -> Response:
+        """End a link. Either side may; the therapist loses access at once."""
+        link = selectors.active_link_for(request.user, link_id)
+        services.link_end(link=link, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,43 @@
+"""What a therapist reads about the patients linked to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from diary import selectors
+from diary.api.checkins import LIST_PARAMETERS, CheckinPage, checkin_list_response
+from diary.api.common import IsTherapist, errors
+
+
+class PatientListView(APIView):
+    permission_classes = [IsTherapist]
+
+    class PatientSummary(serializers.Serializer):
+        id = serializers.IntegerField()
+        display_name = serializers.CharField(source="name")
+        last_checkin_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(operation_id="patients_list", responses={200: PatientSummary(many=True), **errors(401, 403)})
+    def get(self, request: Any) -> Response:
+        """The therapist's linked patients."""
+        patients = selectors.linked_patients(request.user)
+        return Response(self.PatientSummary(patients, many=True).data)
+
+
+class PatientCheckinListView(APIView):
+    permission_classes = [IsTherapist]
+
+    @extend_schema(
+        operation_id="patients_checkins_list",
+        parameters=LIST_PARAMETERS,
+        responses={200: CheckinPage, **errors(400, 401, 403, 404)},
+    )
+    def get(self, request: Any, patient_id: int) -> Response:
+        """A linked patient's check-ins, newest first."""
+        patient = selectors.patient_for(request.user, patient_id)
+        return checkin_list_response(request, self, patient)

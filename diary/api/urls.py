@@ -1,0 +1,34 @@
+"""API v1 routes. Every path answers with and without a trailing slash (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, path
+from drf_spectacular.views import SpectacularAPIView
+
+from diary.api import accounts, checkins, export, links, patients
+
+app_name = "api"
+
+
+def both(route: str, view: Any, name: str) -> list[URLPattern]:
+    """The route as written, and the same with a trailing slash."""
+    return [path(route, view, name=name), path(route + "/", view)]
+
+
+urlpatterns = [
+    *both("auth/csrf", accounts.CsrfView.as_view(), "csrf"),
+    *both("auth/signup", accounts.SignupView.as_view(), "signup"),
+    *both("auth/login", accounts.LoginView.as_view(), "login"),
+    *both("auth/logout", accounts.LogoutView.as_view(), "logout"),
+    *both("me", accounts.MeView.as_view(), "me"),
+    *both("export", export.ExportView.as_view(), "export"),
+    *both("checkins", checkins.CheckinListCreateView.as_view(), "checkins"),
+    *both("checkins/<int:checkin_id>", checkins.CheckinDetailView.as_view(), "checkin"),
+    *both("links", links.LinkListCreateView.as_view(), "links"),
+    *both("links/<int:link_id>", links.LinkDetailView.as_view(), "link"),
+    *both("patients", patients.PatientListView.as_view(), "patients"),
+    *both("patients/<int:patient_id>/checkins", patients.PatientCheckinListView.as_view(), "patient-checkins"),
+    *both("schema", SpectacularAPIView.as_view(), "schema"),
+]

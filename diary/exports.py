@@ -1,0 +1,161 @@
+"""A patient's diary as CSV, JSON or a FHIR R4 Bundle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from diary.models import CheckIn, Symptom, User
+
+CSV_COLUMNS = [
+    "id",
+    "client_uuid",
+    "recorded_at",
+    "local_date",
+    "part_of_day",
+    "pain",
+    "pain_locations",
+    "movement_effect",
+    "fatigue",
+    "rest_helped",
+    "sleep_hours",
+    "woke_from_pain",
+    "weight_kg",
+    "exercise_minutes",
+    "symptoms",
+    "notes",
+]
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(value)
+    elif isinstance(value, bool):
+        value = "yes" if value else "no"
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def checkin_row(checkin: CheckIn, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": checkin.pk,
+        "client_uuid": str(checkin.client_uuid),
+        "recorded_at": checkin.recorded_at.astimezone(zone).isoformat(),
+        "local_date": checkin.local_date.isoformat(),
+        "part_of_day": checkin.part_of_day,
+        "pain": checkin.pain,
+        "pain_locations": list(checkin.pain_locations),
+        "movement_effect": checkin.movement_effect,
+        "fatigue": checkin.fatigue,
+        "rest_helped": checkin.rest_helped,
+        "sleep_hours": checkin.sleep_hours,
+        "woke_from_pain": checkin.woke_from_pain,
+        "weight_kg": checkin.weight_kg,
+        "exercise_minutes": checkin.exercise_minutes,
+        "symptoms": list(checkin.symptoms),
+        "notes": checkin.notes,
+    }
+
+
+def as_csv(patient: User, checkins: Iterable[CheckIn]) -> str:
+    zone = ZoneInfo(patient.timezone)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for checkin in checkins:
+        writer.writerow({key: _cell(value) for key, value in checkin_row(checkin, zone).items()})
+    return out.getvalue()
+
+
+def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
+    zone = ZoneInfo(patient.timezone)
+    return {
+        "patient": {
+            "id": patient.pk,
+            "email": patient.email,
+            "display_name": patient.display_name,
+            "timezone": patient.timezone,
+            "therapy_started_on": patient.therapy_started_on.isoformat() if patient.therapy_started_on else None,
+        },
+        "checkins": [checkin_row(checkin, zone) for checkin in checkins],
+    }
+
+
+LOINC = "http://loinc.org"
+PAIN_CODE = {
+    "coding": [
+        {"system": LOINC, "code": "72514-3", "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
+    ],
+    "text": "Pain right now (0-10)",
+}
+SLEEP_CODE = {
+    "coding": [{"system": LOINC, "code": "93832-4", "display": "Sleep duration"}],
+    "text": "Hours slept last night",
+}
+WEIGHT_CODE = {"coding": [{"system": LOINC, "code": "29463-7", "display": "Body weight"}], "text": "Body weight"}
+FATIGUE_CODE = {"text": "Tiredness right now (0-10)"}
+UCUM = "http://unitsofmeasure.org"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+
+def _observation(
+    patient_ref: str, checkin: CheckIn, zone: ZoneInfo, code: dict[str, Any], value: dict[str, Any], category: str
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [{"coding": [{"system": CATEGORY, "code": category}]}],
+        "code": code,
+        "subject": {"reference": patient_ref},
+        "effectiveDateTime": checkin.recorded_at.astimezone(zone).isoformat(),
+        **value,
+    }
+
+
+def _score(value: int) -> dict[str, Any]:
+    return {"valueQuantity": {"value": value, "unit": "score", "system": UCUM, "code": "{score}"}}
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}}
+
+
+def as_fhir(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
+    """An R4 Bundle (type collection): the Patient and one Observation per reported measure."""
+    zone = ZoneInfo(patient.timezone)
+    patient_ref = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'diary-patient-{patient.pk}')}"
+    entries: list[dict[str, Any]] = [
+        {
+            "fullUrl": patient_ref,
+            "resource": {"resourceType": "Patient", "name": [{"text": patient.name}]},
+        }
+    ]
+    labels = dict(Symptom.choices)
+    for checkin in checkins:
+        observation = partial(_observation, patient_ref, checkin, zone)
+        observations = []
+        if checkin.pain is not None:
+            observations.append(observation(PAIN_CODE, _score(checkin.pain), "survey"))
+        if checkin.fatigue is not None:
+            observations.append(observation(FATIGUE_CODE, _score(checkin.fatigue), "survey"))
+        if checkin.sleep_hours is not None:
+            observations.append(observation(SLEEP_CODE, _quantity(checkin.sleep_hours, "h"), "survey"))
+        if checkin.weight_kg is not None:
+            observations.append(observation(WEIGHT_CODE, _quantity(checkin.weight_kg, "kg"), "vital-signs"))
+        for symptom in checkin.symptoms:
+            observations.append(observation({"text": labels.get(symptom, symptom)}, {"valueBoolean": True}, "survey"))
+        for index, resource in enumerate(observations):
+            entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(checkin.client_uuid, str(index))}", "resource": resource})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}

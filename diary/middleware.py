@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies never to store a page or API answer.
+
+    Nearly every dynamic response carries health data or a CSRF token, so the
+    rule is "no-store everywhere" rather than a list to keep up to date.
+    WhiteNoise sits above this middleware, so hashed static files keep their
+    long cache lifetimes. A view that wants caching (the service worker script)
+    sets its own Cache-Control first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

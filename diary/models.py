@@ -1,0 +1,239 @@
+"""The diary's data: people, their check-ins, and who may see them."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    # available_timezones() walks the tz database on every call.
+    return frozenset(available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """Accept only names from the IANA database ("Europe/London"), not offsets or abbreviations."""
+    if value not in _timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name, such as Europe/London.", code="invalid")
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    THERAPIST = "therapist", "Therapist"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("role", Role.THERAPIST)
+        if fields["role"] == Role.THERAPIST:
+            from diary.services import new_invite_code
+
+            fields.setdefault("invite_code", new_invite_code())
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a patient keeping a diary, or a therapist reading them."""
+
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    display_name = models.CharField(max_length=80, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Patients only: the day physical therapy began, for "pain not improving with therapy".
+    therapy_started_on = models.DateField(null=True, blank=True)
+    # Therapists only: the code a patient types to share their diary. Rotating it
+    # stops new links; existing links stay until either side ends them.
+    invite_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="therapist", invite_code__isnull=False) | Q(role="patient", invite_code__isnull=True),
+                name="user_invite_code_iff_therapist",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+    @property
+    def name(self) -> str:
+        """What to call this person on screen: their chosen name, else the part of the email before the @."""
+        return self.display_name or self.email.split("@", 1)[0]
+
+
+class PartOfDay(models.TextChoices):
+    NIGHT = "night", "Night"
+    MORNING = "morning", "Morning"
+    AFTERNOON = "afternoon", "Afternoon"
+    EVENING = "evening", "Evening"
+
+
+class MovementEffect(models.TextChoices):
+    WORSE = "worse", "Moving makes it worse"
+    NO_CHANGE = "no_change", "Moving makes no difference"
+    BETTER = "better", "Moving makes it better"
+
+
+class RestHelped(models.TextChoices):
+    YES = "yes", "Yes"
+    SOMEWHAT = "somewhat", "Somewhat"
+    NO = "no", "No"
+
+
+class PainLocation(models.TextChoices):
+    LOWER_BACK = "lower_back", "Lower back"
+    MID_BACK = "mid_back", "Middle of the back"
+    UPPER_BACK = "upper_back", "Upper back"
+    NECK = "neck", "Neck"
+    HIP_BUTTOCK = "hip_buttock", "Hip or buttock"
+    LEG_LEFT = "leg_left", "Left leg"
+    LEG_RIGHT = "leg_right", "Right leg"
+    ARM_LEFT = "arm_left", "Left arm"
+    ARM_RIGHT = "arm_right", "Right arm"
+    CHEST_ABDOMEN = "chest_abdomen", "Chest or belly"
+    OTHER = "other", "Somewhere else"
+
+
+class Symptom(models.TextChoices):
+    LIMB_WEAKNESS = "limb_weakness", "Arms or legs weak or heavy"
+    DIFFICULTY_WALKING = "difficulty_walking", "Difficulty walking"
+    LIMB_NUMBNESS_TINGLING = "limb_numbness_tingling", "Numbness or tingling in arms or legs"
+    SADDLE_NUMBNESS = "saddle_numbness", "Numb between the legs or buttocks"
+    BLADDER_CONTROL_LOSS = "bladder_control_loss", "Leaking urine, or unable to pass urine"
+    BOWEL_CONTROL_LOSS = "bowel_control_loss", "Cannot control my bowels"
+    URINARY_CHANGE = "urinary_change", "Change in passing urine"
+    BOWEL_CHANGE = "bowel_change", "Change in bowel habits"
+    BLOOD_IN_URINE = "blood_in_urine", "Blood in urine"
+    BLOOD_IN_STOOL = "blood_in_stool", "Blood in stool"
+    NIGHT_SWEATS = "night_sweats", "Heavy sweating at night"
+    UNEXPLAINED_WEIGHT_LOSS = "unexplained_weight_loss", "Losing weight without trying"
+    PAIN_WORSE_STRAINING = "pain_worse_straining", "Pain worse when coughing, sneezing or straining"
+    BAND_LIKE_PAIN = "band_like_pain", "A band of pain around chest or belly"
+    DIFFICULTY_SLEEPING = "difficulty_sleeping", "Difficulty sleeping"
+    SHORTNESS_OF_BREATH = "shortness_of_breath", "Short of breath"
+    COUGHING_BLOOD = "coughing_blood", "Coughing up blood"
+    NAUSEA = "nausea", "Feeling sick (nausea)"
+
+
+class CheckIn(models.Model):
+    """One moment's report from a patient. Several a day are normal."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="checkins")
+    # Made on the device when the check-in is started: the idempotency key that
+    # stops a retried or replayed offline send from creating a second row.
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    recorded_at = models.DateTimeField()
+    # Both derived from recorded_at in the patient's zone when the row is written,
+    # so "a patient's day" is an indexed column, not a per-query time-zone calculation.
+    local_date = models.DateField()
+    part_of_day = models.CharField(max_length=16, choices=PartOfDay.choices)
+
+    pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_locations = models.JSONField(default=list, blank=True)
+    movement_effect = models.CharField(max_length=16, choices=MovementEffect.choices, null=True, blank=True)
+    fatigue = models.PositiveSmallIntegerField(null=True, blank=True)
+    rest_helped = models.CharField(max_length=16, choices=RestHelped.choices, null=True, blank=True)
+    sleep_hours = models.FloatField(null=True, blank=True)
+    woke_from_pain = models.BooleanField(null=True, blank=True)
+    weight_kg = models.FloatField(null=True, blank=True)
+    exercise_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    symptoms = models.JSONField(default=list, blank=True)
+    notes = models.TextField(max_length=2000, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at"], name="checkin_patient_time"),
+            models.Index(fields=["patient", "local_date"], name="checkin_patient_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(pain__gte=0, pain__lte=10), name="checkin_pain_0_10"),
+            models.CheckConstraint(condition=Q(fatigue__gte=0, fatigue__lte=10), name="checkin_fatigue_0_10"),
+            models.CheckConstraint(condition=Q(sleep_hours__gte=0, sleep_hours__lte=24), name="checkin_sleep_0_24"),
+            models.CheckConstraint(condition=Q(weight_kg__gte=20, weight_kg__lte=400), name="checkin_weight_20_400"),
+            models.CheckConstraint(
+                condition=Q(exercise_minutes__gte=0, exercise_minutes__lte=1440), name="checkin_exercise_0_1440"
+            ),
+            models.CheckConstraint(condition=Q(part_of_day__in=PartOfDay.values), name="checkin_part_of_day_valid"),
+            models.CheckConstraint(
+                condition=Q(movement_effect__isnull=True) | Q(movement_effect__in=MovementEffect.values),
+                name="checkin_movement_effect_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(rest_helped__isnull=True) | Q(rest_helped__in=RestHelped.values),
+                name="checkin_rest_helped_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk} at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class CareLink(models.Model):
+    """A patient sharing their diary with a therapist, from created_at until ended_at."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="links_as_patient")
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="links_as_therapist")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "therapist"],
+                condition=Q(ended_at__isnull=True),
+                name="carelink_one_active_per_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "ended_at"], name="carelink_therapist_active")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} → {self.therapist}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None

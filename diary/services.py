@@ -1,0 +1,316 @@
+"""Every write to the diary goes through a function here.
+
+Views and commands validate the shape of their input, then call one of these;
+the domain rules (ranges, the idempotency key, who may link to whom) live here
+once, so the API, the pages and the management commands cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from diary.models import CareLink, CheckIn, PainLocation, PartOfDay, Role, Symptom, User
+
+# Crockford's base32 without the look-alikes I, L, O and U: easy to read aloud
+# and type on a phone. Ten characters is 50 bits, far beyond guessing at the
+# throttled rate of the link endpoint.
+INVITE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+INVITE_LENGTH = 10
+
+MAX_FUTURE = timedelta(minutes=5)
+MAX_PAST = timedelta(days=365)
+
+# The fields a check-in may carry; a check-in needs at least one of the reportable ones.
+CHECKIN_FIELDS = (
+    "recorded_at",
+    "pain",
+    "pain_locations",
+    "movement_effect",
+    "fatigue",
+    "rest_helped",
+    "sleep_hours",
+    "woke_from_pain",
+    "weight_kg",
+    "exercise_minutes",
+    "symptoms",
+    "notes",
+)
+REPORTABLE_FIELDS = ("pain", "fatigue", "symptoms", "weight_kg", "sleep_hours")
+
+
+class ClientUuidConflict(Exception):
+    """The client_uuid belongs to another patient's check-in."""
+
+
+class InviteCodeNotFound(Exception):
+    """No therapist has this invite code."""
+
+
+# --- time ---------------------------------------------------------------
+
+
+def part_of_day_at(moment: datetime) -> str:
+    hour = moment.hour
+    if hour < 6:
+        return PartOfDay.NIGHT
+    if hour < 12:
+        return PartOfDay.MORNING
+    if hour < 18:
+        return PartOfDay.AFTERNOON
+    return PartOfDay.EVENING
+
+
+def local_moment(recorded_at: datetime, zone_name: str) -> tuple[date, str]:
+    """The patient's local date and part of day for an aware instant."""
+    local = recorded_at.astimezone(ZoneInfo(zone_name))
+    return local.date(), part_of_day_at(local)
+
+
+def today_for(user: User) -> date:
+    return timezone.now().astimezone(ZoneInfo(user.timezone)).date()
+
+
+# --- accounts -----------------------------------------------------------
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def normalize_invite_code(raw: str) -> str:
+    """What a person types ("abcd-efgh-jk", "ABCD EFGH JK") → the stored form."""
+    cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
+    # People read O for 0 and I/L for 1 off a card; accept both.
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def format_invite_code(code: str) -> str:
+    """Show a code in groups, "ABCDE-FGHJK", which is easier to read aloud."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def _check_new_account(*, email: str, password: str, user: User) -> None:
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(email__iexact=email).exists():
+        errors["email"] = ["An account with this email already exists. Try signing in instead."]
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def patient_signup(*, email: str, password: str, timezone_name: str, display_name: str = "") -> User:
+    email = User.objects.normalize_email(email).lower()
+    user = User(email=email, role=Role.PATIENT, timezone=timezone_name, display_name=display_name)
+    _check_new_account(email=email, password=password, user=user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def therapist_create(*, email: str, password: str, display_name: str = "", timezone_name: str = "UTC") -> User:
+    email = User.objects.normalize_email(email).lower()
+    user = User(
+        email=email,
+        role=Role.THERAPIST,
+        display_name=display_name,
+        timezone=timezone_name,
+        invite_code=new_invite_code(),
+    )
+    _check_new_account(email=email, password=password, user=user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def invite_code_rotate(*, therapist: User) -> str:
+    """Give a therapist a fresh code; the old one stops working at once."""
+    therapist.invite_code = new_invite_code()
+    therapist.save(update_fields=["invite_code"])
+    return therapist.invite_code
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    timezone_name: str | None = None,
+    display_name: str | None = None,
+    therapy_started_on: date | type[...] | None = ...,
+) -> User:
+    """Change a person's profile. A new time zone re-dates every check-in they stored."""
+    old_zone = user.timezone
+    if timezone_name is not None:
+        user.timezone = timezone_name
+    if display_name is not None:
+        user.display_name = display_name
+    if therapy_started_on is not ...:
+        if user.is_therapist and therapy_started_on is not None:
+            raise ValidationError({"therapy_started_on": ["Only patients have a therapy start date."]})
+        user.therapy_started_on = therapy_started_on  # type: ignore[assignment]
+    user.full_clean(exclude=["password"])
+    user.save()
+    if user.timezone != old_zone:
+        _redate_checkins(user)
+    return user
+
+
+def _redate_checkins(patient: User) -> None:
+    checkins = list(CheckIn.objects.filter(patient=patient).only("id", "recorded_at"))
+    for checkin in checkins:
+        checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
+    CheckIn.objects.bulk_update(checkins, ["local_date", "part_of_day"], batch_size=500)
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Erase the account and, through the cascades, every check-in and care link."""
+    user.delete()
+
+
+# --- check-ins ----------------------------------------------------------
+
+
+def _unique_codes(values: list[str], allowed: list[str], field: str) -> list[str]:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValidationError({field: [f"Unknown code: {', '.join(map(str, unknown))}."]})
+    return list(dict.fromkeys(values))
+
+
+def _checked_checkin_fields(fields: dict[str, Any], *, now: datetime, recorded_at_changed: bool) -> dict[str, Any]:
+    """Rules the field types cannot express: time window, known codes, something reported."""
+    errors: dict[str, list[str]] = {}
+    recorded_at = fields.get("recorded_at")
+    if recorded_at_changed and recorded_at is not None:
+        if timezone.is_naive(recorded_at):
+            errors["recorded_at"] = ["Give the time with its UTC offset, like 2026-03-01T08:30:00+01:00."]
+        elif recorded_at > now + MAX_FUTURE:
+            errors["recorded_at"] = ["This time is in the future. Check your phone's clock."]
+        elif recorded_at < now - MAX_PAST:
+            errors["recorded_at"] = ["Check-ins can be at most a year old."]
+    if errors:
+        raise ValidationError(errors)
+    fields["pain_locations"] = _unique_codes(fields.get("pain_locations") or [], PainLocation.values, "pain_locations")
+    fields["symptoms"] = _unique_codes(fields.get("symptoms") or [], Symptom.values, "symptoms")
+    if not any(fields.get(name) not in (None, [], "") for name in REPORTABLE_FIELDS):
+        raise ValidationError(
+            {"detail": ["Report at least one of pain, tiredness, a symptom, weight or sleep."]}, code="empty"
+        )
+    return fields
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    checkin: CheckIn
+    created: bool
+
+
+def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> CheckinResult:
+    """Store a check-in once. Sending the same client_uuid again returns the stored row.
+
+    The unique constraint on client_uuid is what makes this safe under concurrent
+    retries: the loser of a race gets IntegrityError inside its savepoint and then
+    reads the winner's row.
+    """
+    if not patient.is_patient:
+        raise ValidationError({"detail": ["Only patients keep a diary."]})
+    existing = _checkin_by_uuid(client_uuid)
+    if existing is not None:
+        return _replayed(existing, patient)
+
+    unknown = set(fields) - set(CHECKIN_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown check-in fields: {sorted(unknown)}")
+    fields = _checked_checkin_fields(dict(fields), now=timezone.now(), recorded_at_changed=True)
+    checkin = CheckIn(patient=patient, client_uuid=client_uuid, **fields)
+    checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
+    checkin.full_clean(exclude=["patient", "client_uuid"])
+    try:
+        with transaction.atomic():
+            checkin.save()
+    except IntegrityError:
+        existing = _checkin_by_uuid(client_uuid)
+        if existing is None:
+            raise
+        return _replayed(existing, patient)
+    return CheckinResult(checkin=checkin, created=True)
+
+
+def _checkin_by_uuid(client_uuid: UUID) -> CheckIn | None:
+    return CheckIn.objects.filter(client_uuid=client_uuid).first()
+
+
+def _replayed(existing: CheckIn, patient: User) -> CheckinResult:
+    if existing.patient_id != patient.pk:
+        raise ClientUuidConflict
+    return CheckinResult(checkin=existing, created=False)
+
+
+def checkin_update(*, checkin: CheckIn, **fields: Any) -> CheckIn:
+    unknown = set(fields) - set(CHECKIN_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown check-in fields: {sorted(unknown)}")
+    recorded_at_changed = "recorded_at" in fields and fields["recorded_at"] != checkin.recorded_at
+    merged = {name: getattr(checkin, name) for name in CHECKIN_FIELDS} | fields
+    merged = _checked_checkin_fields(merged, now=timezone.now(), recorded_at_changed=recorded_at_changed)
+    for name, value in merged.items():
+        setattr(checkin, name, value)
+    checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, checkin.patient.timezone)
+    checkin.full_clean(exclude=["patient", "client_uuid"])
+    checkin.save()
+    return checkin
+
+
+def checkin_delete(*, checkin: CheckIn) -> None:
+    checkin.delete()
+
+
+# --- care links ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    link: CareLink
+    created: bool
+
+
+def link_create(*, patient: User, invite_code: str) -> LinkResult:
+    """Share a patient's diary with the therapist whose invite code this is."""
+    code = normalize_invite_code(invite_code)
+    therapist = User.objects.filter(role=Role.THERAPIST, is_active=True, invite_code=code).first() if code else None
+    if therapist is None:
+        raise InviteCodeNotFound
+    active = CareLink.objects.filter(patient=patient, therapist=therapist, ended_at__isnull=True).first()
+    if active is not None:
+        return LinkResult(link=active, created=False)
+    try:
+        with transaction.atomic():
+            link = CareLink.objects.create(patient=patient, therapist=therapist)
+    except IntegrityError:
+        # Two taps raced; the partial unique constraint kept one active link.
+        link = CareLink.objects.get(patient=patient, therapist=therapist, ended_at__isnull=True)
+        return LinkResult(link=link, created=False)
+    return LinkResult(link=link, created=True)
+
+
+def link_end(*, link: CareLink, by: User) -> None:
+    """End a link; the therapist loses access on their next request."""
+    if link.ended_at is None:
+        link.ended_at = timezone.now()
+        link.ended_by = by
+        link.save(update_fields=["ended_at", "ended_by"])

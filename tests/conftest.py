@@ -1,0 +1,133 @@
+"""Shared fixtures: the named people every test talks about.
+
+- ``patient`` (Pat): keeps a diary, in Europe/London, linked to ``therapist``.
+- ``other_patient`` (Olive): another patient, in America/Los_Angeles, also linked to ``therapist``.
+- ``therapist`` (Thea): linked to both patients.
+- ``unlinked_therapist`` (Uma): a therapist nobody linked to.
+- ``ended_therapist`` (Ed): was linked to Pat, but the link has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> Iterator[None]:
+    # Throttle counters live in the cache; one test's sign-ins must not lock out the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def patient(db: Any) -> Any:
+    from diary import services
+
+    user = services.patient_signup(email="pat@example.com", password=PASSWORD, timezone_name="Europe/London")
+    return services.profile_update(user=user, display_name="Pat Patient")
+
+
+@pytest.fixture
+def other_patient(db: Any) -> Any:
+    from diary import services
+
+    user = services.patient_signup(email="olive@example.com", password=PASSWORD, timezone_name="America/Los_Angeles")
+    return services.profile_update(user=user, display_name="Olive Other")
+
+
+@pytest.fixture
+def therapist(db: Any, patient: Any, other_patient: Any) -> Any:
+    from diary import services
+
+    user = services.therapist_create(email="thea@example.com", password=PASSWORD, display_name="Thea Therapist")
+    services.link_create(patient=patient, invite_code=user.invite_code)
+    services.link_create(patient=other_patient, invite_code=user.invite_code)
+    return user
+
+
+@pytest.fixture
+def unlinked_therapist(db: Any) -> Any:
+    from diary import services
+
+    return services.therapist_create(email="uma@example.com", password=PASSWORD, display_name="Uma Unlinked")
+
+
+@pytest.fixture
+def ended_therapist(db: Any, patient: Any) -> Any:
+    from diary import services
+
+    user = services.therapist_create(email="ed@example.com", password=PASSWORD, display_name="Ed Ended")
+    link = services.link_create(patient=patient, invite_code=user.invite_code).link
+    services.link_end(link=link, by=patient)
+    return user
+
+
+def signed_in(user: Any | None) -> Client:
+    """A client that enforces CSRF like a browser, signed in as ``user`` (or anonymous)."""
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+class Api:
+    """A thin JSON client for /api/v1/ that fetches and sends the CSRF token as the PWA does."""
+
+    def __init__(self, user: Any | None = None) -> None:
+        self.client = signed_in(user)
+
+    def _token(self) -> str:
+        return self.client.get("/api/v1/auth/csrf").json()["csrfToken"]
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1/{path}", params)
+
+    def send(self, method: str, path: str, body: Any = None, **extra: Any) -> Any:
+        import json
+
+        data = json.dumps(body) if body is not None and not isinstance(body, (str, bytes)) else body
+        return getattr(self.client, method.lower())(
+            f"/api/v1/{path}",
+            data=data if data is not None else "",
+            content_type=extra.pop("content_type", "application/json"),
+            headers={"X-CSRFToken": self._token(), **extra.pop("headers", {})},
+            **extra,
+        )
+
+    def post(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.send("POST", path, body, **extra)
+
+    def patch(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.send("PATCH", path, body, **extra)
+
+    def delete(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.send("DELETE", path, body, **extra)
+
+
+@pytest.fixture
+def api() -> Any:
+    """``api(user)`` → an Api client signed in as that user; ``api(None)`` is anonymous."""
+    return Api
+
+
+def checkin_body(**fields: Any) -> dict[str, Any]:
+    """A valid check-in from a minute ago, with any field overridden."""
+    body: dict[str, Any] = {
+        "client_uuid": str(uuid4()),
+        "recorded_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "pain": 4,
+        "fatigue": 3,
+    }
+    body.update(fields)
+    return body
