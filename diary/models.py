@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
+from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
@@ -73,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [
@@ -154,6 +156,11 @@ class Symptom(models.TextChoices):
     NAUSEA = "nausea", "Feeling sick (nausea)"
 
 
+# The same ranges stand twice: as validators, so full_clean() explains a bad value
+# without a database round trip, and as CheckConstraints, so no path can store one.
+ZERO_TO_TEN = [MinValueValidator(0), MaxValueValidator(10)]
+
+
 class CheckIn(models.Model):
     """One moment's report from a patient. Several a day are normal."""
 
@@ -167,17 +174,17 @@ class CheckIn(models.Model):
     local_date = models.DateField()
     part_of_day = models.CharField(max_length=16, choices=PartOfDay.choices)
 
-    pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain = models.PositiveSmallIntegerField(null=True, blank=True, validators=ZERO_TO_TEN)
     pain_locations = models.JSONField(default=list, blank=True)
     movement_effect = models.CharField(max_length=16, choices=MovementEffect.choices, null=True, blank=True)
-    fatigue = models.PositiveSmallIntegerField(null=True, blank=True)
+    fatigue = models.PositiveSmallIntegerField(null=True, blank=True, validators=ZERO_TO_TEN)
     rest_helped = models.CharField(max_length=16, choices=RestHelped.choices, null=True, blank=True)
-    sleep_hours = models.FloatField(null=True, blank=True)
+    sleep_hours = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(24)])
     woke_from_pain = models.BooleanField(null=True, blank=True)
-    weight_kg = models.FloatField(null=True, blank=True)
-    exercise_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    weight_kg = models.FloatField(null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(400)])
+    exercise_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(1440)])
     symptoms = models.JSONField(default=list, blank=True)
-    notes = models.TextField(max_length=2000, blank=True)
+    notes = models.TextField(max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

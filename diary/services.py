@@ -27,6 +27,8 @@ from diary.models import CareLink, CheckIn, PainLocation, PartOfDay, Role, Sympt
 INVITE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 INVITE_LENGTH = 10
 
+CONFUSABLES = str.maketrans("OIL", "011")
+
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=365)
 
@@ -46,6 +48,13 @@ CHECKIN_FIELDS = (
     "notes",
 )
 REPORTABLE_FIELDS = ("pain", "fatigue", "symptoms", "weight_kg", "sleep_hours")
+
+
+class Unchanged:
+    """Marks an optional argument that was not given, where None is a real value."""
+
+
+UNCHANGED = Unchanged()
 
 
 class ClientUuidConflict(Exception):
@@ -91,7 +100,7 @@ def normalize_invite_code(raw: str) -> str:
     """What a person types ("abcd-efgh-jk", "ABCD EFGH JK") → the stored form."""
     cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
     # People read O for 0 and I/L for 1 off a card; accept both.
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(CONFUSABLES)
 
 
 def format_invite_code(code: str) -> str:
@@ -150,7 +159,7 @@ def profile_update(
     user: User,
     timezone_name: str | None = None,
     display_name: str | None = None,
-    therapy_started_on: date | type[...] | None = ...,
+    therapy_started_on: date | None | Unchanged = UNCHANGED,
 ) -> User:
     """Change a person's profile. A new time zone re-dates every check-in they stored."""
     old_zone = user.timezone
@@ -158,10 +167,10 @@ def profile_update(
         user.timezone = timezone_name
     if display_name is not None:
         user.display_name = display_name
-    if therapy_started_on is not ...:
+    if not isinstance(therapy_started_on, Unchanged):
         if user.is_therapist and therapy_started_on is not None:
             raise ValidationError({"therapy_started_on": ["Only patients have a therapy start date."]})
-        user.therapy_started_on = therapy_started_on  # type: ignore[assignment]
+        user.therapy_started_on = therapy_started_on
     user.full_clean(exclude=["password"])
     user.save()
     if user.timezone != old_zone:
@@ -239,7 +248,8 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
     fields = _checked_checkin_fields(dict(fields), now=timezone.now(), recorded_at_changed=True)
     checkin = CheckIn(patient=patient, client_uuid=client_uuid, **fields)
     checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
-    checkin.full_clean(exclude=["patient", "client_uuid"])
+    # Constraints are left to the database: validating them here costs a query each.
+    checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             checkin.save()
@@ -271,7 +281,8 @@ def checkin_update(*, checkin: CheckIn, **fields: Any) -> CheckIn:
     for name, value in merged.items():
         setattr(checkin, name, value)
     checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, checkin.patient.timezone)
-    checkin.full_clean(exclude=["patient", "client_uuid"])
+    # Constraints are left to the database: validating them here costs a query each.
+    checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
     checkin.save()
     return checkin
 

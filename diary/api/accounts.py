@@ -151,7 +151,7 @@ class MeView(APIView):
             user=request.user,
             timezone_name=data.get("timezone"),
             display_name=data.get("display_name"),
-            therapy_started_on=data.get("therapy_started_on", ...),
+            therapy_started_on=data.get("therapy_started_on", services.UNCHANGED),
         )
         return Response(me_data(user))
 

@@ -88,7 +88,7 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
     """JSON 404 under /api/, the ordinary page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
@@ -186,7 +186,8 @@ class PatientLocalTimeField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, checkin: Any) -> str:
-        return checkin.recorded_at.astimezone(ZoneInfo(checkin.patient.timezone)).isoformat()
+        local: datetime = checkin.recorded_at.astimezone(ZoneInfo(checkin.patient.timezone))
+        return local.isoformat()
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -213,7 +214,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     }
 
 
-class SessionScheme(OpenApiAuthenticationExtension):
+class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """Document our session authentication as the cookie scheme it is."""
 
     target_class = "diary.api.common.SessionAuthentication"

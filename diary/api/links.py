@@ -46,7 +46,7 @@ class LinkListCreateView(APIView):
     def get_permissions(self) -> list[Any]:
         if self.request.method == "POST":
             return [IsPatient()]
-        return super().get_permissions()
+        return list(super().get_permissions())
 
     def get_throttles(self) -> list[Any]:
         if self.request.method == "POST":

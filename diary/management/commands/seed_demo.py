@@ -1,0 +1,264 @@
+"""manage.py seed_demo: a demo clinic with six weeks of believable diaries.
+
+Safe to run again: people are found by email, and each check-in has a client_uuid
+derived from the patient and the slot, so a second run adds only the slots that
+have come due since the first (services.checkin_create returns stored rows).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from diary import services
+from diary.models import Role, User
+
+DEMO_PASSWORD = "calm-river-diary-42"  # noqa: S105 - printed for the demo on purpose
+THERAPIST_EMAIL = "therapist@example.org"
+DAYS = 42
+
+# (part of day, local time) for the check-ins a patient may make on a day.
+NIGHT = ("night", time(3, 10))
+MORNING = ("morning", time(7, 30))
+EVENING = ("evening", time(20, 0))
+
+Fields = dict[str, Any]
+Diary = Callable[[int, str, random.Random], Fields | None]
+
+
+def clamp(value: float, low: int = 0, high: int = 10) -> int:
+    return max(low, min(high, round(value)))
+
+
+def night_pain(day: int, slot: str, rng: random.Random) -> Fields | None:
+    """Pain worst at night and on waking, easing by evening; moving makes no difference."""
+    worse = day / DAYS  # slowly worsening over the six weeks
+    if slot == "night":
+        if rng.random() > 0.35:
+            return None
+        return {
+            "pain": clamp(6 + 2 * worse + rng.uniform(-1, 1)),
+            "movement_effect": "no_change",
+            "pain_locations": ["lower_back", "mid_back"],
+        }
+    if slot == "morning":
+        woke = rng.random() < 0.45 + 0.3 * worse
+        fields = {
+            "pain": clamp(6 + 1.5 * worse + rng.uniform(-1, 1)),
+            "pain_locations": ["lower_back", "mid_back"],
+            "movement_effect": "no_change",
+            "fatigue": clamp(5 + rng.uniform(-1, 1)),
+            "rest_helped": "somewhat",
+            "sleep_hours": round(rng.uniform(4.5, 6.5) * 2) / 2,
+            "woke_from_pain": woke,
+            "symptoms": ["difficulty_sleeping"] if woke and rng.random() < 0.5 else [],
+        }
+        if day % 7 == 0:
+            fields["weight_kg"] = round(61.0 + rng.uniform(-0.3, 0.3), 1)
+        return fields
+    return {
+        "pain": clamp(2.5 + rng.uniform(-1, 1)),
+        "pain_locations": ["lower_back"],
+        "movement_effect": "no_change" if rng.random() < 0.8 else "better",
+        "fatigue": clamp(4 + rng.uniform(-1, 1)),
+        "exercise_minutes": rng.choice([0, 10, 15]),
+        "notes": rng.choice(["", "", "Eased off after lunch.", "Fine this evening, the night is the hard part."]),
+    }
+
+
+def mechanical(day: int, slot: str, rng: random.Random) -> Fields | None:
+    """Ordinary mechanical back pain: low on waking, worse after activity, rest helps, improving with therapy."""
+    if slot == "night":
+        return None
+    better = day / DAYS * 1.5  # improves as the exercise programme goes on
+    if slot == "morning":
+        fields: Fields = {
+            "pain": clamp(1.5 - better / 2 + rng.uniform(-0.5, 1)),
+            "pain_locations": ["lower_back"],
+            "movement_effect": "worse",
+            "fatigue": clamp(2 + rng.uniform(-1, 1)),
+            "rest_helped": "yes",
+            "sleep_hours": round(rng.uniform(6.5, 8) * 2) / 2,
+            "woke_from_pain": False,
+        }
+        if day % 7 == 3:
+            fields["weight_kg"] = round(84.0 + rng.uniform(-0.4, 0.4), 1)
+        return fields
+    return {
+        "pain": clamp(5 - better + rng.uniform(-1, 1)),
+        "pain_locations": ["lower_back", "hip_buttock"] if rng.random() < 0.3 else ["lower_back"],
+        "movement_effect": "worse",
+        "fatigue": clamp(3.5 + rng.uniform(-1, 1)),
+        "rest_helped": "yes",
+        "exercise_minutes": rng.choice([20, 25, 30, 30]),
+        "notes": rng.choice(
+            ["", "", "Sore after gardening.", "Long day at work, back stiff.", "Did all my exercises."]
+        ),
+    }
+
+
+def fatigue_not_relieved(day: int, slot: str, rng: random.Random) -> Fields | None:
+    """Tiredness of 6–8 that a full night's sleep does not fix; mild pain."""
+    if slot == "night":
+        return None
+    if slot == "morning":
+        fields: Fields = {
+            "pain": clamp(2.5 + rng.uniform(-1, 1)),
+            "pain_locations": ["upper_back"],
+            "movement_effect": rng.choice(["better", "worse", None]),
+            "fatigue": clamp(6.5 + rng.uniform(-1, 1.5)),
+            "rest_helped": "no",
+            "sleep_hours": round(rng.uniform(8, 9.5) * 2) / 2,
+            "woke_from_pain": False,
+        }
+        if day % 7 == 1:
+            fields["weight_kg"] = round(67.0 + rng.uniform(-0.4, 0.4), 1)
+        return fields
+    return {
+        "pain": clamp(3 + rng.uniform(-1, 1)),
+        "fatigue": clamp(7.5 + rng.uniform(-1, 1)),
+        "rest_helped": "no",
+        "exercise_minutes": rng.choice([0, 0, 10]),
+        "notes": rng.choice(["", "", "Had to lie down twice today.", "Slept 9 hours and still exhausted."]),
+    }
+
+
+def weight_loss(day: int, slot: str, rng: random.Random) -> Fields | None:
+    """About 8% of body weight lost over six weeks without trying; moderate steady pain."""
+    if slot == "night":
+        return None
+    if slot == "morning":
+        fields: Fields = {
+            "pain": clamp(3.5 + rng.uniform(-1, 1)),
+            "pain_locations": ["lower_back"],
+            "movement_effect": rng.choice(["worse", "no_change"]),
+            "fatigue": clamp(4.5 + rng.uniform(-1, 1)),
+            "rest_helped": "somewhat",
+            "sleep_hours": round(rng.uniform(6, 7.5) * 2) / 2,
+        }
+        if day % 3 == 0:
+            fields["weight_kg"] = round(78.0 - 6.5 * day / DAYS + rng.uniform(-0.3, 0.3), 1)
+        if day >= DAYS - 10 and rng.random() < 0.3:
+            fields["symptoms"] = ["unexplained_weight_loss"]
+        return fields
+    return {
+        "pain": clamp(3.5 + rng.uniform(-1, 1)),
+        "fatigue": clamp(5 + rng.uniform(-1, 1)),
+        "exercise_minutes": rng.choice([0, 15, 20]),
+        "notes": rng.choice(["", "", "Not hungry again.", "Clothes feel loose."]),
+    }
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    email: str
+    name: str
+    zone: str
+    pattern: str
+    diary: Diary
+    therapy_weeks_ago: int | None
+
+
+PATIENTS = [
+    DemoPatient(
+        "maria@example.org",
+        "Maria Lopez",
+        "Pacific/Auckland",
+        "pain worst at night and on waking, easing by evening",
+        night_pain,
+        5,
+    ),
+    DemoPatient(
+        "james@example.org",
+        "James Carter",
+        "Europe/London",
+        "ordinary mechanical back pain that movement worsens",
+        mechanical,
+        5,
+    ),
+    DemoPatient(
+        "priya@example.org",
+        "Priya Shah",
+        "America/New_York",
+        "tiredness that rest does not relieve",
+        fatigue_not_relieved,
+        None,
+    ),
+    DemoPatient(
+        "tom@example.org", "Tom Becker", "America/Los_Angeles", "losing weight without trying", weight_loss, None
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load a demo clinic: one therapist and four patients with six weeks of check-ins each."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        therapist = self._therapist()
+        now = timezone.now()
+        for demo in PATIENTS:
+            patient = self._patient(demo, now)
+            services.link_create(patient=patient, invite_code=therapist.invite_code or "")
+            added = self._diary(patient, demo, now)
+            self.stdout.write(f"  {demo.name}: {demo.pattern} ({added} new check-ins)")
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
+        self.stdout.write(
+            f"  therapist  {THERAPIST_EMAIL}  (invite code {services.format_invite_code(therapist.invite_code or '')})"
+        )
+        for demo in PATIENTS:
+            self.stdout.write(f"  patient    {demo.email}  ({demo.pattern})")
+
+    def _therapist(self) -> User:
+        existing = User.objects.filter(email=THERAPIST_EMAIL).first()
+        if existing is not None:
+            return existing
+        return services.therapist_create(
+            email=THERAPIST_EMAIL, password=DEMO_PASSWORD, display_name="Sam Rivera, PT", timezone_name="Europe/London"
+        )
+
+    def _patient(self, demo: DemoPatient, now: datetime) -> User:
+        patient = User.objects.filter(email=demo.email, role=Role.PATIENT).first()
+        if patient is None:
+            patient = services.patient_signup(email=demo.email, password=DEMO_PASSWORD, timezone_name=demo.zone)
+            started = None
+            if demo.therapy_weeks_ago is not None:
+                started = now.astimezone(ZoneInfo(demo.zone)).date() - timedelta(weeks=demo.therapy_weeks_ago)
+            services.profile_update(user=patient, display_name=demo.name, therapy_started_on=started)
+        return patient
+
+    def _diary(self, patient: User, demo: DemoPatient, now: datetime) -> int:
+        zone = ZoneInfo(patient.timezone)
+        today = now.astimezone(zone).date()
+        added = 0
+        for day in range(DAYS):
+            local_date = today - timedelta(days=DAYS - 1 - day)
+            # One generator per patient and day: a rerun on the same day makes the same diary.
+            rng = random.Random(f"{demo.email}:{local_date.isoformat()}")  # noqa: S311 - demo data, not secrets
+            for slot, at in (NIGHT, MORNING, EVENING):
+                fields = demo.diary(day, slot, rng)
+                recorded_at = self._moment(local_date, at, zone, rng)
+                if fields is None or recorded_at > now:
+                    continue
+                result = services.checkin_create(
+                    patient=patient,
+                    client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{demo.email}:{local_date}:{slot}"),
+                    recorded_at=recorded_at,
+                    **fields,
+                )
+                added += result.created
+        return added
+
+    @staticmethod
+    def _moment(local_date: date, at: time, zone: ZoneInfo, rng: random.Random) -> datetime:
+        jitter = timedelta(minutes=rng.randint(-35, 35))
+        return datetime.combine(local_date, at, tzinfo=zone) + jitter

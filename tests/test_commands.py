@@ -1,0 +1,94 @@
+"""The management commands a clinic runs: create_therapist and seed_demo."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from diary.models import CareLink, CheckIn, Role, User
+
+
+def test_it_creates_a_therapist_with_a_password_from_stdin(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long and unusual passphrase\n"))
+    out = io.StringIO()
+    call_command("create_therapist", "Sam@Clinic.example", "--password-stdin", "--name", "Sam Rivera", stdout=out)
+    therapist = User.objects.get(email="sam@clinic.example")
+    assert therapist.role == Role.THERAPIST
+    assert therapist.check_password("a long and unusual passphrase")
+    assert therapist.invite_code
+    assert "Invite code" in out.getvalue()
+
+
+def test_it_refuses_a_weak_therapist_password(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("password\n"))
+    with pytest.raises(CommandError, match="too short|too common"):
+        call_command("create_therapist", "sam@clinic.example", "--password-stdin", stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    # Seeding takes seconds: do it once, inside a transaction rolled back at the end.
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+class TestSeedDemo:
+    @pytest.fixture(autouse=True)
+    def _db(self, seeded: str, db: Any) -> None:
+        """Each test runs in its own savepoint inside the seeded transaction."""
+
+    def test_it_makes_a_therapist_and_four_linked_patients_in_different_zones(self, seeded: str) -> None:
+        therapist = User.objects.get(role=Role.THERAPIST)
+        patients = User.objects.filter(role=Role.PATIENT)
+        assert patients.count() >= 4
+        assert len({p.timezone for p in patients}) == patients.count()
+        assert CareLink.objects.filter(therapist=therapist, ended_at__isnull=True).count() == patients.count()
+        assert therapist.email in seeded
+        assert "password" in seeded
+
+    def test_it_writes_six_weeks_of_checkins(self, seeded: str) -> None:
+        for patient in User.objects.filter(role=Role.PATIENT):
+            dates = set(CheckIn.objects.filter(patient=patient).values_list("local_date", flat=True))
+            assert len(dates) >= 41, patient.email
+
+    def test_it_is_idempotent(self, seeded: str) -> None:
+        before = (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count())
+        call_command("seed_demo", stdout=io.StringIO())
+        assert (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count()) == before
+
+    def test_the_night_pain_patient_hurts_most_at_night_and_on_waking(self, seeded: str) -> None:
+        checkins = CheckIn.objects.filter(patient__email="maria@example.org", pain__isnull=False)
+        early = [c.pain for c in checkins if c.part_of_day in ("night", "morning")]
+        evening = [c.pain for c in checkins if c.part_of_day == "evening"]
+        assert sum(early) / len(early) >= sum(evening) / len(evening) + 2
+        assert checkins.filter(woke_from_pain=True).count() >= 10
+
+    def test_the_mechanical_patient_is_worse_with_movement_and_later_in_the_day(self, seeded: str) -> None:
+        checkins = CheckIn.objects.filter(patient__email="james@example.org", pain__isnull=False)
+        assert all(c.movement_effect == "worse" for c in checkins)
+        morning = [c.pain for c in checkins if c.part_of_day == "morning"]
+        evening = [c.pain for c in checkins if c.part_of_day == "evening"]
+        assert sum(evening) / len(evening) > sum(morning) / len(morning)
+        assert not checkins.filter(woke_from_pain=True).exists()
+
+    def test_the_fatigue_patient_is_tired_despite_rest(self, seeded: str) -> None:
+        checkins = CheckIn.objects.filter(patient__email="priya@example.org", fatigue__isnull=False)
+        assert sum(c.fatigue or 0 for c in checkins) / checkins.count() >= 6
+        assert checkins.filter(rest_helped="no").count() == checkins.count()
+
+    def test_the_weight_loss_patient_loses_at_least_five_percent(self, seeded: str) -> None:
+        weights = list(
+            CheckIn.objects.filter(patient__email="tom@example.org", weight_kg__isnull=False)
+            .order_by("recorded_at")
+            .values_list("weight_kg", flat=True)
+        )
+        assert weights[-1] <= max(weights) * 0.95
