@@ -6,5 +6,14 @@ app_name = "frontend"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login", views.login_page, name="login"),
+    path("signup", views.signup, name="signup"),
+    path("login", views.LoginPage.as_view(), name="login"),
+    path("logout", views.LogoutPage.as_view(), name="logout"),
+    path("settings", views.settings_page, name="settings"),
+    path("history", views.history, name="history"),
+    path("checkins/<int:checkin_id>/edit", views.checkin_edit, name="checkin_edit"),
+    path("checkins/<int:checkin_id>/delete", views.checkin_delete, name="checkin_delete"),
+    path("links", views.links, name="links"),
+    path("links/<int:link_id>/end", views.link_end, name="link_end"),
+    path("patients/<int:patient_id>", views.patient_detail, name="patient_detail"),
 ]

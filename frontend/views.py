@@ -1,9 +1,310 @@
-from django.http import HttpResponse
+"""The pages: a patient keeps their diary, a therapist reads the diaries shared with them.
+
+Every page parses its form, calls one function of diary.services to write, and
+reads other people's data only through diary.selectors. Pages run in the
+signed-in person's own time zone, so "today" and "08:12" mean what they see
+on their clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from rest_framework.throttling import ScopedRateThrottle
+
+from diary import selectors, services
+from diary.models import Role
+from frontend.forms import (
+    TOO_MANY_ATTEMPTS,
+    CheckinCreateForm,
+    CheckinForm,
+    EmailAuthenticationForm,
+    LinkForm,
+    SettingsForm,
+    SignupForm,
+    checkin_initial,
+)
+
+CHECKINS_PER_PAGE = 30
+RECENT_CHECKINS = 3
+
+View = Callable[..., HttpResponse]
 
 
-def home(request):
-    return HttpResponse("home")
+def _page(role: str | None = None) -> Callable[[View], View]:
+    """Signed in (else to the sign-in page), of this role (else 403), in their own time zone."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if role is not None and user.role != role:
+                raise PermissionDenied
+            with timezone.override(ZoneInfo(user.timezone)):
+                return view(request, *args, **kwargs)
+
+        return login_required(wrapper)
+
+    return decorator
 
 
-def login_page(request):
-    return HttpResponse("login")
+def _posted(request: HttpRequest) -> Any:
+    """The submitted form data on a POST, None (an unbound form) otherwise."""
+    return request.POST if request.method == "POST" else None
+
+
+class _ThrottleScope:
+    """What DRF's ScopedRateThrottle reads from a view: the name of its rate."""
+
+    def __init__(self, scope: str) -> None:
+        self.throttle_scope = scope
+
+
+def _too_many_attempts(request: HttpRequest, scope: str) -> bool:
+    """Count this attempt against the API's rate of the same scope (settings.REST_FRAMEWORK).
+
+    Pages and API share one counter, so signing in (or guessing invite codes) through
+    the pages is no way around the API's lockout.
+    """
+    return not ScopedRateThrottle().allow_request(request, _ThrottleScope(scope))
+
+
+signed_in_page = _page()
+patient_page = _page(Role.PATIENT)
+therapist_page = _page(Role.THERAPIST)
+
+
+# --- accounts -----------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("frontend:home")
+    form = SignupForm(_posted(request), timezone_name=settings.CLINIC_TIMEZONE)
+    if request.method == "POST" and form.is_valid():
+        if _too_many_attempts(request, "signup"):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            return render(request, "frontend/signup.html", {"form": form}, status=429)
+        try:
+            user = services.patient_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                timezone_name=form.cleaned_data["timezone"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your diary is ready. Your first check-in can be as short as one number.")
+            return redirect("frontend:home")
+    return render(request, "frontend/signup.html", {"form": form})
+
+
+class LoginPage(LoginView):
+    template_name = "frontend/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if self.request.method == "POST":
+            kwargs["throttled"] = _too_many_attempts(self.request, "login")
+        return kwargs
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
+
+
+class LogoutPage(LogoutView):
+    """POST only (Django's LogoutView); says so afterwards, which matters on a shared phone."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have signed out.")
+        return response
+
+
+@signed_in_page
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"display_name": user.display_name, "therapy_started_on": user.therapy_started_on}
+    form = SettingsForm(
+        _posted(request),
+        initial=initial,
+        timezone_name=user.timezone,
+        is_patient=user.is_patient,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes: dict[str, Any] = {
+            "display_name": form.cleaned_data["display_name"],
+            "timezone_name": form.cleaned_data["timezone"],
+        }
+        if "therapy_started_on" in form.fields:
+            changes["therapy_started_on"] = form.cleaned_data["therapy_started_on"]
+        try:
+            services.profile_update(user=user, **changes)
+        except ValidationError as error:
+            # profile_update changed the in-memory user before refusing; show the stored one.
+            user.refresh_from_db()
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("frontend:settings")
+    return render(request, "frontend/settings.html", {"form": form})
+
+
+# --- home ---------------------------------------------------------------
+
+
+@signed_in_page
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_therapist:
+        return _therapist_home(request)
+    return _checkin_page(request)
+
+
+def _checkin_page(request: HttpRequest) -> HttpResponse:
+    patient = request.user
+    form = CheckinCreateForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        fields = form.checkin_fields()
+        fields.setdefault("recorded_at", timezone.now())
+        try:
+            result = services.checkin_create(patient=patient, client_uuid=form.cleaned_data["client_uuid"], **fields)
+        except services.ClientUuidConflict:
+            # Only a tampered form gets here; give it a fresh key and keep the answers.
+            data = request.POST.copy()
+            data["client_uuid"] = str(uuid4())
+            form = CheckinCreateForm(data)
+            form.is_valid()
+            form.add_error(None, "This form could not be saved. Please press Save check-in again.")
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _saved_message(result.checkin.recorded_at))
+            return redirect("frontend:home")
+    context = {
+        "form": form,
+        "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
+    }
+    return render(request, "frontend/checkin.html", context)
+
+
+def _saved_message(recorded_at: datetime) -> str:
+    local = timezone.localtime(recorded_at)
+    if local.date() == timezone.localdate():
+        return f"Check-in saved at {local:%H:%M}."
+    return f"Check-in saved for {date_format(local, 'l j F')} at {local:%H:%M}."
+
+
+def _therapist_home(request: HttpRequest) -> HttpResponse:
+    therapist = request.user
+    context = {
+        # One query for every patient and their last check-in (see linked_patients).
+        "patients": list(selectors.linked_patients(therapist)),
+        "invite_code": services.format_invite_code(therapist.invite_code),
+    }
+    return render(request, "frontend/therapist_home.html", context)
+
+
+# --- a patient's own diary ----------------------------------------------
+
+
+@patient_page
+def history(request: HttpRequest) -> HttpResponse:
+    checkins = selectors.checkins_of(request.user)
+    page = Paginator(checkins, CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "frontend/history.html", {"page": page})
+
+
+@patient_page
+def checkin_edit(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    checkin = selectors.own_checkin(request.user, checkin_id)
+    # Kept aside: checkin_update changes the object before it can refuse.
+    recorded_at = checkin.recorded_at
+    form = CheckinForm(_posted(request), initial=checkin_initial(checkin))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_update(checkin=checkin, **form.checkin_fields())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Check-in updated.")
+            return redirect("frontend:history")
+    return render(request, "frontend/checkin_edit.html", {"form": form, "checkin": checkin, "recorded_at": recorded_at})
+
+
+@patient_page
+def checkin_delete(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    checkin = selectors.own_checkin(request.user, checkin_id)
+    if request.method == "POST":
+        services.checkin_delete(checkin=checkin)
+        messages.success(request, "Check-in deleted.")
+        return redirect("frontend:history")
+    return render(request, "frontend/checkin_delete.html", {"checkin": checkin})
+
+
+@patient_page
+def links(request: HttpRequest) -> HttpResponse:
+    patient = request.user
+    form = LinkForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _too_many_attempts(request, "link"):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            context = {"form": form, "links": selectors.active_links(patient)}
+            return render(request, "frontend/links.html", context, status=429)
+        try:
+            result = services.link_create(patient=patient, invite_code=form.cleaned_data["invite_code"])
+        except services.InviteCodeNotFound:
+            form.add_error("invite_code", "No therapist has this code. Check it with your therapist and type it again.")
+        else:
+            name = result.link.therapist.name
+            if result.created:
+                messages.success(request, f"You now share your diary with {name}.")
+            else:
+                messages.info(request, f"You already share your diary with {name}.")
+            return redirect("frontend:links")
+    context = {"form": form, "links": selectors.active_links(patient)}
+    return render(request, "frontend/links.html", context)
+
+
+@patient_page
+@require_POST
+def link_end(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = selectors.active_link_for(request.user, link_id)
+    services.link_end(link=link, by=request.user)
+    messages.success(request, f"You stopped sharing your diary with {link.therapist.name}. They can no longer see it.")
+    return redirect("frontend:links")
+
+
+# --- a therapist reading a patient's diary -------------------------------
+
+
+@therapist_page
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_for(request.user, patient_id)
+    page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "frontend/patient_detail.html", {"patient": patient, "page": page})

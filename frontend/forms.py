@@ -1,0 +1,369 @@
+"""The shapes the pages accept. Domain rules stay in diary.services; these only parse what a browser sends."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+from uuid import uuid4
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from diary.models import CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
+
+# The IANA areas people recognise; the old aliases ("US/Pacific", "GB") stay valid
+# in the database but would only clutter a list someone has to scroll on a phone.
+ZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+# The questions with the most urgent consequences come first (NICE NG234: weakness,
+# walking, saddle numbness, bladder or bowel control), so nobody scrolls past them.
+SYMPTOM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Weakness, walking, numbness, bladder or bowel control",
+        (
+            Symptom.LIMB_WEAKNESS,
+            Symptom.DIFFICULTY_WALKING,
+            Symptom.SADDLE_NUMBNESS,
+            Symptom.BLADDER_CONTROL_LOSS,
+            Symptom.BOWEL_CONTROL_LOSS,
+        ),
+    ),
+    (
+        "Tingling, bleeding, breathing and pain",
+        (
+            Symptom.LIMB_NUMBNESS_TINGLING,
+            Symptom.BLOOD_IN_URINE,
+            Symptom.BLOOD_IN_STOOL,
+            Symptom.COUGHING_BLOOD,
+            Symptom.SHORTNESS_OF_BREATH,
+            Symptom.PAIN_WORSE_STRAINING,
+            Symptom.BAND_LIKE_PAIN,
+        ),
+    ),
+    (
+        "Toilet habits, sleep, sweats, weight and sickness",
+        (
+            Symptom.URINARY_CHANGE,
+            Symptom.BOWEL_CHANGE,
+            Symptom.DIFFICULTY_SLEEPING,
+            Symptom.NIGHT_SWEATS,
+            Symptom.UNEXPLAINED_WEIGHT_LOSS,
+            Symptom.NAUSEA,
+        ),
+    ),
+)
+EMERGENCY_GROUP = SYMPTOM_GROUPS[0][0]
+
+TOO_MANY_ATTEMPTS = "Too many attempts from here. Please wait a while, then try again."
+
+SCALE_CHOICES = [(n, str(n)) for n in range(11)]
+NOT_SURE = ("", "Not sure")
+NOT_SURE_MOVING = ("", "Not sure, or I have not moved")
+
+
+@cache
+def zone_choices() -> list[tuple[str, list[tuple[str, str]]] | tuple[str, str]]:
+    """Time zones grouped by area, for a select; UTC on its own at the end."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(listed_zones() - {"UTC"}):
+        groups.setdefault(name.split("/", 1)[0], []).append((name, name.replace("_", " ")))
+    return [*groups.items(), ("UTC", "UTC")]
+
+
+@cache
+def listed_zones() -> frozenset[str]:
+    """The zones the select offers: the current IANA names of each area, and UTC."""
+    areas = {name: name.split("/", 1)[0] for name in available_timezones() if "/" in name}
+    return frozenset(name for name, area in areas.items() if area in ZONE_AREAS) | {"UTC"}
+
+
+def zone_field(current: str) -> forms.ChoiceField:
+    choices = zone_choices()
+    if current and current not in listed_zones():
+        # Someone stored with an alias keeps it selectable rather than silently changed.
+        choices = [*choices, (current, current.replace("_", " "))]
+    return forms.ChoiceField(
+        label="Time zone",
+        choices=choices,
+        initial=current,
+        help_text="Your days and times of day in the diary follow this zone.",
+    )
+
+
+class PageForm(forms.Form):
+    """A form whose errors can be listed at the top of the page, each linking to its field."""
+
+    def error_summary(self) -> list[tuple[str | None, str]]:
+        """(anchor id, message) for every error, in the order the fields appear; no anchor for the form's own."""
+        summary: list[tuple[str | None, str]] = [(None, message) for message in self.non_field_errors()]
+        for bound in self:
+            if not bound.errors:
+                continue
+            # A group of radios or checkboxes has no single id; point at its first option.
+            anchor = f"{bound.auto_id}_0" if bound.field.widget.use_fieldset else bound.auto_id
+            summary.extend((anchor, message) for message in bound.errors)
+        return summary
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put a service's ValidationError next to the fields it names, the rest at the top."""
+        messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for field, field_messages in messages.items():
+            self.add_error(field if field in self.fields else None, list(field_messages))
+
+
+class SignupForm(PageForm):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=128,
+        help_text="At least 12 characters. A few unrelated words are easy to remember and hard to guess.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    display_name = forms.CharField(
+        label="What should we call you? (optional)",
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+    def __init__(self, *args: Any, timezone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"] = zone_field(timezone_name)
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form; emails are stored in lower case, so compare them that way."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an account.",
+    }
+
+    def __init__(self, *args: Any, throttled: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.throttled = throttled
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false", "maxlength": 254}
+        )
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        # Refused before the password is even checked, so guessing gets no answer at all.
+        if self.throttled:
+            raise ValidationError(TOO_MANY_ATTEMPTS, code="throttled")
+        return super().clean()
+
+    def error_summary(self) -> list[tuple[str | None, str]]:
+        return [(None, message) for message in self.non_field_errors()] + [
+            (self[name].auto_id, message) for name in self.fields for message in self[name].errors
+        ]
+
+
+def _range_messages(out_of_range: str, invalid: str) -> dict[str, str]:
+    # Django's defaults ("Ensure this value is greater than or equal to 20.") do not say which answer is meant.
+    return {"min_value": out_of_range, "max_value": out_of_range, "invalid": invalid}
+
+
+def _scale_field(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=SCALE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose a number from 0 to 10."},
+    )
+
+
+def _optional_choice(
+    label: str, choices: list[tuple[str, str]], none: tuple[str, str] = NOT_SURE
+) -> forms.TypedChoiceField:
+    # The empty choice is an answer in its own right ("not sure"), stored as null.
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[*choices, none],
+        coerce=str,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+class CheckinForm(PageForm):
+    """Every question of a check-in; only one answer is needed (services decide which count)."""
+
+    pain = _scale_field("Pain right now")
+    pain_locations = forms.MultipleChoiceField(
+        label="Where is the pain?",
+        choices=PainLocation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose all that apply.",
+    )
+    movement_effect = _optional_choice(
+        "Does moving change the pain?",
+        [
+            (MovementEffect.WORSE, "Moving makes it worse"),
+            (MovementEffect.NO_CHANGE, "Moving makes no difference"),
+            (MovementEffect.BETTER, "Moving makes it better"),
+        ],
+        NOT_SURE_MOVING,
+    )
+    fatigue = _scale_field("Tiredness right now")
+    rest_helped = _optional_choice("Did rest or sleep ease the tiredness?", list(RestHelped.choices))
+    symptoms = forms.MultipleChoiceField(
+        label="Have you noticed any of these since your last check-in?",
+        choices=Symptom.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sleep_hours = forms.FloatField(
+        label="Hours of sleep last night",
+        required=False,
+        min_value=0,
+        max_value=24,
+        error_messages=_range_messages(
+            "Hours of sleep must be from 0 to 24.", "Give hours of sleep as a number, like 7 or 6.5."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    woke_from_pain = forms.TypedChoiceField(
+        label="Did pain wake you last night?",
+        choices=[("yes", "Yes"), ("no", "No"), ("", "Not answered")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    weight_kg = forms.FloatField(
+        label="Weight in kg",
+        required=False,
+        min_value=20,
+        max_value=400,
+        error_messages=_range_messages(
+            "Weight must be from 20 to 400 kg.", "Give your weight in kg as a number, like 72.5."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    exercise_minutes = forms.IntegerField(
+        label="Minutes of therapy exercise since your last check-in",
+        required=False,
+        min_value=0,
+        max_value=1440,
+        error_messages=_range_messages(
+            "Exercise must be from 0 to 1440 minutes.", "Give exercise as whole minutes, like 20."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=2000,
+        help_text="Anything else you want your therapist to know. Up to 2000 characters.",
+        error_messages={"max_length": "Notes can be at most 2000 characters; these have %(show_value)d."},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    recorded_at = forms.DateTimeField(
+        label="Time of this check-in",
+        required=False,
+        help_text="Change it only if the time shown is wrong.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def symptom_groups(self) -> list[dict[str, Any]]:
+        """The symptom checkboxes split into SYMPTOM_GROUPS, for one fieldset each."""
+        options = {option.data["value"]: option for option in self["symptoms"]}
+        return [
+            {"title": title, "options": [options[code] for code in codes], "urgent": title == EMERGENCY_GROUP}
+            for title, codes in SYMPTOM_GROUPS
+        ]
+
+    def checkin_fields(self) -> dict[str, Any]:
+        """The cleaned answers, as keyword arguments for services.checkin_create / checkin_update."""
+        fields = {name: self.cleaned_data[name] for name in self.fields if name not in ("client_uuid", "recorded_at")}
+        if self.cleaned_data.get("recorded_at") is not None and "recorded_at" in self.changed_data:
+            fields["recorded_at"] = self.cleaned_data["recorded_at"]
+        return fields
+
+
+class CheckinCreateForm(CheckinForm):
+    # Made when the page is rendered, so a second press of the same form is the same check-in.
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid4)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recorded_at"].label = "Earlier time (optional)"
+        self.fields["recorded_at"].help_text = "Only if you are recording how you were earlier. Leave empty for now."
+
+
+def checkin_initial(checkin: CheckIn) -> dict[str, Any]:
+    """A stored check-in as the edit form's initial values."""
+    woke = {True: "yes", False: "no", None: ""}[checkin.woke_from_pain]
+    return {
+        "pain": checkin.pain,
+        "pain_locations": checkin.pain_locations,
+        "movement_effect": checkin.movement_effect or "",
+        "fatigue": checkin.fatigue,
+        "rest_helped": checkin.rest_helped or "",
+        "symptoms": checkin.symptoms,
+        "sleep_hours": checkin.sleep_hours,
+        "woke_from_pain": woke,
+        "weight_kg": checkin.weight_kg,
+        "exercise_minutes": checkin.exercise_minutes,
+        "notes": checkin.notes,
+        # The input shows minutes; compare like with like, or every save would "change" the time.
+        "recorded_at": checkin.recorded_at.replace(second=0, microsecond=0),
+    }
+
+
+class LinkForm(PageForm):
+    invite_code = forms.CharField(
+        label="Your therapist's code",
+        max_length=32,
+        help_text="10 letters and numbers, like ABCDE-12345. Capitals and dashes do not matter.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class SettingsForm(PageForm):
+    display_name = forms.CharField(
+        label="Your name",
+        required=False,
+        max_length=80,
+        help_text="Shown to you and to the people you share your diary with.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    therapy_started_on = forms.DateField(
+        label="Date physical therapy started",
+        required=False,
+        help_text="Helps your therapist see whether pain eases with treatment. Leave empty if not started.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, timezone_name: str, is_patient: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"] = zone_field(timezone_name)
+        self.fields["timezone"].help_text = "Changing it re-dates every check-in you stored to that zone's days."
+        if not is_patient:
+            del self.fields["therapy_started_on"]

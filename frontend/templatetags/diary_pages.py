@@ -1,0 +1,68 @@
+"""Plain words for stored codes and times, for the diary's pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from diary.models import PainLocation, Symptom
+
+register = template.Library()
+
+LOCATION_LABELS = dict(PainLocation.choices)
+SYMPTOM_LABELS = dict(Symptom.choices)
+
+
+@register.filter
+def location_labels(codes: list[str] | None) -> str:
+    """["lower_back", "neck"] → "Lower back, Neck"."""
+    return ", ".join(LOCATION_LABELS.get(code, code) for code in codes or [])
+
+
+@register.filter
+def symptom_labels(codes: list[str] | None) -> list[str]:
+    return [SYMPTOM_LABELS.get(code, code) for code in codes or []]
+
+
+@register.simple_tag
+def human_time(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "today 08:12", "yesterday 19:40", "3 days ago", or a date, in the active time zone."""
+    if moment is None:
+        return "No check-ins yet"
+    local = timezone.localtime(moment)
+    today = timezone.localtime(now or timezone.now()).date()
+    days = (today - local.date()).days
+    # A phone clock a few minutes fast can put a check-in just past midnight: still "today".
+    if days <= 0:
+        return f"today {local:%H:%M}"
+    if days == 1:
+        return f"yesterday {local:%H:%M}"
+    if days < 7:
+        return f"{days} days ago"
+    return date_format(local, "j F Y")
+
+
+MOVEMENT_WORDS = {"worse": "Worse", "no_change": "No difference", "better": "Better"}
+
+
+@register.filter
+def movement_word(code: str | None) -> str:
+    """The table's short form of a movement effect."""
+    return MOVEMENT_WORDS.get(code or "", "")
+
+
+@register.simple_tag
+def answer(value: object, suffix: str = "") -> str:
+    """A value for a table cell, or a dash that screen readers hear as "not answered"."""
+    if value is None or value in ("", []):
+        return mark_safe('<span aria-hidden="true">–</span><span class="visually-hidden">not answered</span>')
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return format_html("{}{}", value, suffix)

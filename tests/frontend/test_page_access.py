@@ -1,0 +1,101 @@
+"""Who may open which page: every page of the `frontend` namespace × every kind of visitor.
+
+The pages are read from the URL configuration, not listed by hand, so a new page
+fails here until someone decides, in ACCESS below, who may open it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+from django.utils import timezone
+
+from diary import services
+from diary.models import CareLink
+from tests.conftest import signed_in
+
+PAT, OLIVE, THEA, UMA, ED, ANONYMOUS = "pat", "olive", "thea", "uma", "ed", "anonymous"
+VISITORS = (PAT, OLIVE, THEA, UMA, ED, ANONYMOUS)
+# Pat owns the diary; Olive is another patient; Thea is Pat's therapist; Uma is a
+# therapist nobody linked to; Ed was Pat's therapist until Pat ended the link.
+
+LOGIN = "to sign-in"  # a redirect to /login?next=...
+HOME = "to home"  # a redirect to / (a signed-in person has no use for sign-up or sign-in)
+NOTE = "pat-secret-note-7"
+
+# GET status for each page and visitor. Patient pages answer 403 to therapists and
+# therapist pages 403 to patients; someone else's object is 404, never a hint it exists.
+ACCESS: dict[str, dict[str, int | str]] = {
+    "home": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: LOGIN},
+    "signup": {PAT: HOME, OLIVE: HOME, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: 200},
+    "login": {PAT: HOME, OLIVE: HOME, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: 200},
+    # Signing out is POST only (Django's LogoutView), for everyone.
+    "logout": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: 405},
+    "settings": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: LOGIN},
+    "history": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "checkin_edit": {PAT: 200, OLIVE: 404, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "checkin_delete": {PAT: 200, OLIVE: 404, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # Therapists get 403 on the sharing page: they have no diary to share.
+    "links": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # POST only; the role is checked first. Olive's POST is a 404 (test_links.py).
+    "link_end": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "patient_detail": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
+}
+
+# Where Pat's note may appear: her own pages that show it, and her linked therapist's view.
+SHOWS_NOTE = {("history", PAT), ("checkin_edit", PAT), ("checkin_delete", PAT), ("patient_detail", THEA)}
+
+
+def frontend_pages() -> dict[str, URLPattern]:
+    """Every named URL pattern in the `frontend` namespace, from the live URL configuration."""
+    _prefix, resolver = get_resolver().namespace_dict["frontend"]
+    pages: dict[str, URLPattern] = {}
+    for pattern in resolver.url_patterns:
+        assert isinstance(pattern, URLPattern), f"{pattern} includes more URLs; list them here"
+        assert pattern.name, f"{pattern} has no name, so this matrix cannot list it"
+        pages[pattern.name] = pattern
+    return pages
+
+
+def test_it_lists_every_frontend_page_in_the_matrix() -> None:
+    assert set(frontend_pages()) == set(ACCESS)
+
+
+@pytest.fixture
+def people(patient: Any, other_patient: Any, therapist: Any, unlinked_therapist: Any, ended_therapist: Any) -> Any:
+    return {PAT: patient, OLIVE: other_patient, THEA: therapist, UMA: unlinked_therapist, ED: ended_therapist}
+
+
+@pytest.mark.parametrize("name", sorted(frontend_pages()))
+def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> None:
+    pat = people[PAT]
+    checkin = services.checkin_create(
+        patient=pat, client_uuid=uuid4(), recorded_at=timezone.now(), pain=6, notes=NOTE
+    ).checkin
+    ids = {
+        "checkin_id": checkin.pk,
+        "patient_id": pat.pk,
+        "link_id": CareLink.objects.get(patient=pat, therapist=people[THEA], ended_at__isnull=True).pk,
+    }
+    pattern = frontend_pages()[name]
+    unknown = set(pattern.pattern.converters) - set(ids)
+    assert not unknown, f"no test id for {unknown} in {name}: add one to ids"
+    url = reverse(f"frontend:{name}", kwargs={key: ids[key] for key in pattern.pattern.converters})
+
+    wrong = []
+    for visitor in VISITORS:
+        response = signed_in(people.get(visitor)).get(url)
+        expected = ACCESS[name][visitor]
+        got: int | str = response.status_code
+        if got == 302:
+            location = response["Location"]
+            got = LOGIN if location.startswith("/login?next=") else HOME if location == "/" else f"302 {location}"
+        if got != expected:
+            wrong.append(f"{visitor}: expected {expected}, got {got}")
+        shows_note = NOTE in response.content.decode()
+        if shows_note != ((name, visitor) in SHOWS_NOTE):
+            wrong.append(f"{visitor}: note {'shown' if shows_note else 'missing'}")
+    assert not wrong, f"{url}: " + "; ".join(wrong)
