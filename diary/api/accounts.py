@@ -14,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from diary import services
-from diary.api.common import errors
+from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
 
 
@@ -53,6 +53,7 @@ class CsrfView(APIView):
 
 
 class SignupView(APIView):
+    authentication_classes = [SignInSessionAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "signup"
@@ -65,7 +66,7 @@ class SignupView(APIView):
     @extend_schema(
         operation_id="auth_signup",
         request=SignupInput,
-        responses={201: MeSerializer, **errors(400, 413, 415, 429)},
+        responses={201: MeSerializer, **errors(400, 403, 413, 415, 429)},
         auth=[],
     )
     def post(self, request: Any) -> Response:
@@ -82,6 +83,7 @@ class SignupView(APIView):
 
 
 class LoginView(APIView):
+    authentication_classes = [SignInSessionAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
@@ -93,7 +95,7 @@ class LoginView(APIView):
     @extend_schema(
         operation_id="auth_login",
         request=LoginInput,
-        responses={200: MeSerializer, **errors(400, 413, 415, 429)},
+        responses={200: MeSerializer, **errors(400, 403, 413, 415, 429)},
         auth=[],
     )
     def post(self, request: Any) -> Response:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from diary import selectors, services
 from diary.api.common import (
     AwareDateTimeField,
+    CodeListField,
     IsPatient,
     PatientLocalTimeField,
     StrictBooleanField,
@@ -33,7 +34,7 @@ class CheckinFields(serializers.Serializer):
 
     recorded_at = AwareDateTimeField(help_text="When this was true, with a UTC offset.")
     pain = StrictIntegerField(min_value=0, max_value=10, allow_null=True, required=False)
-    pain_locations = serializers.ListField(
+    pain_locations = CodeListField(
         child=serializers.ChoiceField(choices=PainLocation.values), required=False, max_length=len(PainLocation)
     )
     movement_effect = serializers.ChoiceField(choices=MovementEffect.values, allow_null=True, required=False)
@@ -43,7 +44,7 @@ class CheckinFields(serializers.Serializer):
     woke_from_pain = StrictBooleanField(allow_null=True, required=False)
     weight_kg = StrictFloatField(min_value=20, max_value=400, allow_null=True, required=False)
     exercise_minutes = StrictIntegerField(min_value=0, max_value=1440, allow_null=True, required=False)
-    symptoms = serializers.ListField(
+    symptoms = CodeListField(
         child=serializers.ChoiceField(choices=Symptom.values), required=False, max_length=len(Symptom)
     )
     notes = serializers.CharField(max_length=2000, allow_blank=True, required=False, trim_whitespace=False)

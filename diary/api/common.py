@@ -34,6 +34,20 @@ class SessionAuthentication(authentication.SessionAuthentication):
         return 'Session realm="api"'
 
 
+class SignInSessionAuthentication(SessionAuthentication):
+    """For the views that sign people in: check the CSRF token of anonymous callers too.
+
+    DRF checks CSRF only once a session has a user, so without this a forged form
+    on another site could sign a victim into the attacker's account (login CSRF).
+    """
+
+    def authenticate(self, request: Any) -> tuple[Any, None] | None:
+        user_auth = super().authenticate(request)
+        if user_auth is None:
+            self.enforce_csrf(request)
+        return user_auth
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -123,7 +137,7 @@ class IsTherapist(permissions.BasePermission):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else: "7", 7.5, true and "٧" are refused."""  # noqa: RUF002
+    """A JSON integer and nothing else: "7", 7.5, true and "٧" are refused."""
 
     default_error_messages = {"invalid": "Must be a whole number, like 7 (not text or a decimal)."}
 
@@ -153,6 +167,23 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class CodeListField(serializers.ListField):
+    """A list of codes whose errors are a flat list of messages.
+
+    DRF reports a bad item as {"0": [message]}; API.md promises {field: [message, ...]}.
+    """
+
+    def run_child_validation(self, data: list[Any]) -> list[Any]:
+        try:
+            items: list[Any] = super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            detail: Any = exc.detail
+            raise serializers.ValidationError(
+                [message for messages in detail.values() for message in messages]
+            ) from None
+        return items
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -197,7 +228,7 @@ class ErrorSerializer(serializers.Serializer):
 _ERROR_TEXT = {
     400: ('Invalid input: either {"detail": message} or {field: [message, ...]} for each bad field.', None),
     401: ("Not signed in.", ErrorSerializer),
-    403: ("Signed in, but this role may not do this.", ErrorSerializer),
+    403: ("This role may not do this, or the X-CSRFToken header is missing or wrong.", ErrorSerializer),
     404: ("No such object, or not one the caller may see.", ErrorSerializer),
     409: ("Conflict with stored data.", ErrorSerializer),
     413: ("The request body is too large.", ErrorSerializer),

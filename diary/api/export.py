@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from diary import exports, selectors
@@ -37,8 +41,26 @@ def export_response(patient: User, export_format: str) -> HttpResponse:
     return response
 
 
+class FormatParameterNegotiation(BaseContentNegotiation):
+    """?format= chooses the download, not the Accept header.
+
+    A script asking for ``?format=csv`` with ``Accept: text/csv`` must not get 406;
+    the errors this view can answer (400, 401, 403) are JSON whatever was accepted.
+    """
+
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
 class ExportView(APIView):
     permission_classes = [IsPatient]
+    content_negotiation_class = FormatParameterNegotiation
 
     class ExportQuery(serializers.Serializer):
         format = serializers.ChoiceField(choices=list(FORMATS))

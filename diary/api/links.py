@@ -83,7 +83,7 @@ class LinkListCreateView(APIView):
 
 
 class LinkDetailView(APIView):
-    @extend_schema(operation_id="links_delete", responses={204: None, **errors(401, 404)})
+    @extend_schema(operation_id="links_delete", responses={204: None, **errors(401, 403, 404)})
     def delete(self, request: Any, link_id: int) -> Response:
         """End a link. Either side may; the therapist loses access at once."""
         link = selectors.active_link_for(request.user, link_id)

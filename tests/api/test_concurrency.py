@@ -1,0 +1,124 @@
+"""Simultaneous retries of one send, on a real database: one row, never a 500.
+
+A phone that lost its connection mid-send retries, and a service worker may
+flush the same outbox from two tabs: the same client_uuid can arrive several
+times at once. Only PostgreSQL runs these truly in parallel (SQLite serialises
+writers), so this module needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from diary.models import CareLink, CheckIn, User
+from tests.conftest import Api, checkin_body
+
+THREADS = 8
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so requests cannot race (set DATABASE_URL)")
+
+
+def ready_client(user: Any) -> tuple[Client, str]:
+    """A browser-like client signed in as ``user``, with its CSRF token fetched beforehand."""
+    api = Api(user)
+    return api.client, api._token()
+
+
+def race(senders: list[Callable[[], Any]]) -> list[Any]:
+    """Run each sender in its own thread, all released at the same moment; their responses, or what they raised."""
+    barrier = threading.Barrier(len(senders))
+    results: list[Any] = [None] * len(senders)
+
+    def run(index: int, send: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = send()
+        except Exception as exc:  # reported by race() below, not lost in a thread
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, send)) for index, send in enumerate(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    for result in results:
+        assert not isinstance(result, BaseException), repr(result)
+    return results
+
+
+def poster(client: Client, token: str, path: str, body: dict[str, Any]) -> Callable[[], Any]:
+    return lambda: client.post(path, json.dumps(body), content_type="application/json", headers={"X-CSRFToken": token})
+
+
+def test_it_stores_one_checkin_when_the_same_send_arrives_at_once(patient: Any) -> None:
+    """Eight simultaneous POSTs of one client_uuid: one 201, seven 200 with the same row, and exactly one row."""
+    body = checkin_body(notes="sent from a flaky train")
+    clients = [ready_client(patient) for _ in range(THREADS)]
+
+    responses = race([poster(client, token, "/api/v1/checkins", body) for client, token in clients])
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * (THREADS - 1) + [201], [r.content for r in responses]
+    assert len({response.json()["id"] for response in responses}) == 1
+    stored = CheckIn.objects.get()
+    assert (stored.patient, str(stored.client_uuid), stored.notes) == (patient, body["client_uuid"], body["notes"])
+
+
+def test_it_gives_the_uuid_to_one_patient_when_two_race_for_it(patient: Any, other_patient: Any) -> None:
+    """Pat and Olive sending one client_uuid at once: one of them owns it, the other gets only 409s."""
+    body = checkin_body()
+    senders_as = [patient if index % 2 else other_patient for index in range(THREADS)]
+    clients = [ready_client(person) for person in senders_as]
+
+    responses = race([poster(client, token, "/api/v1/checkins", body) for client, token in clients])
+
+    stored = CheckIn.objects.get()
+    by_owner = [r.status_code for person, r in zip(senders_as, responses, strict=True) if person == stored.patient]
+    by_other = [r.status_code for person, r in zip(senders_as, responses, strict=True) if person != stored.patient]
+    assert sorted(by_owner) == [200] * (THREADS // 2 - 1) + [201]
+    assert by_other == [409] * (THREADS // 2)
+
+
+def test_it_makes_one_link_when_the_same_code_is_sent_at_once(patient: Any, unlinked_therapist: Any) -> None:
+    """Eight simultaneous POST links with one code: one 201, seven 200, one active link."""
+    body = {"invite_code": unlinked_therapist.invite_code}
+    clients = [ready_client(patient) for _ in range(THREADS)]
+
+    responses = race([poster(client, token, "/api/v1/links", body) for client, token in clients])
+
+    assert sorted(response.status_code for response in responses) == [200] * (THREADS - 1) + [201]
+    assert len({response.json()["id"] for response in responses}) == 1
+    assert CareLink.objects.filter(therapist=unlinked_therapist, ended_at__isnull=True).count() == 1
+
+
+def test_it_makes_one_account_when_the_same_signup_arrives_at_once(db: Any) -> None:
+    """A double-tapped signup: one 201, the rest the ordinary 400 on email, never a 500; one account."""
+    body = {"email": "twice@example.com", "password": "a long new passphrase", "timezone": "Europe/Paris"}
+    clients = [ready_client(None) for _ in range(THREADS)]
+
+    responses = race([poster(client, token, "/api/v1/auth/signup", body) for client, token in clients])
+
+    assert sorted(response.status_code for response in responses) == [201] + [400] * (THREADS - 1), [
+        response.content for response in responses
+    ]
+    assert all("email" in response.json() for response in responses if response.status_code == 400)
+    assert User.objects.filter(email="twice@example.com").count() == 1
