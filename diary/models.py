@@ -18,8 +18,9 @@ from django.utils.timezone import now
 
 @cache
 def _timezones() -> frozenset[str]:
-    # available_timezones() walks the tz database on every call.
-    return frozenset(available_timezones())
+    # available_timezones() walks the tz database on every call. "localtime" and "Factory"
+    # are files of some systems' databases, not places; a patient's zone must exist everywhere.
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 def validate_timezone(value: str) -> None:

@@ -108,10 +108,13 @@ def format_invite_code(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
+EMAIL_TAKEN = "An account with this email already exists. Try signing in instead."
+
+
 def _check_new_account(*, email: str, password: str, user: User) -> None:
     errors: dict[str, list[str]] = {}
     if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = ["An account with this email already exists. Try signing in instead."]
+        errors["email"] = [EMAIL_TAKEN]
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -120,13 +123,26 @@ def _check_new_account(*, email: str, password: str, user: User) -> None:
         raise ValidationError(errors)
 
 
+def _save_new_account(user: User) -> None:
+    """Save a checked account. Two signups with one email (a double tap) can both pass the
+    check above; the unique index stops the second, which then gets the same answer as if
+    it had come a moment later, not a 500."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if not User.objects.filter(email=user.email).exists():
+            raise
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from None
+
+
 def patient_signup(*, email: str, password: str, timezone_name: str, display_name: str = "") -> User:
     email = User.objects.normalize_email(email).lower()
     user = User(email=email, role=Role.PATIENT, timezone=timezone_name, display_name=display_name)
     _check_new_account(email=email, password=password, user=user)
     user.set_password(password)
     user.full_clean()
-    user.save()
+    _save_new_account(user)
     return user
 
 
@@ -142,7 +158,7 @@ def therapist_create(*, email: str, password: str, display_name: str = "", timez
     _check_new_account(email=email, password=password, user=user)
     user.set_password(password)
     user.full_clean()
-    user.save()
+    _save_new_account(user)
     return user
 
 
@@ -159,7 +175,7 @@ def profile_update(
     user: User,
     timezone_name: str | None = None,
     display_name: str | None = None,
-    therapy_started_on: date | None | Unchanged = UNCHANGED,
+    therapy_started_on: date | Unchanged | None = UNCHANGED,
 ) -> User:
     """Change a person's profile. A new time zone re-dates every check-in they stored."""
     old_zone = user.timezone
@@ -302,6 +318,8 @@ class LinkResult:
 
 def link_create(*, patient: User, invite_code: str) -> LinkResult:
     """Share a patient's diary with the therapist whose invite code this is."""
+    if not patient.is_patient:
+        raise ValidationError({"detail": ["Only patients can share a diary."]})
     code = normalize_invite_code(invite_code)
     therapist = User.objects.filter(role=Role.THERAPIST, is_active=True, invite_code=code).first() if code else None
     if therapist is None:
@@ -320,7 +338,9 @@ def link_create(*, patient: User, invite_code: str) -> LinkResult:
 
 
 def link_end(*, link: CareLink, by: User) -> None:
-    """End a link; the therapist loses access on their next request."""
+    """End a link; the therapist loses access on their next request. Either side may end it."""
+    if by.pk not in (link.patient_id, link.therapist_id):
+        raise ValidationError({"detail": ["Only the patient or the therapist of a link can end it."]})
     if link.ended_at is None:
         link.ended_at = timezone.now()
         link.ended_by = by

@@ -118,3 +118,24 @@ def test_ending_a_link_twice_keeps_the_first_end(patient: Any, therapist: Any) -
     link.refresh_from_db()
     assert link.ended_at == first_end
     assert link.ended_by == patient
+
+
+def test_only_a_patient_can_share_a_diary(therapist: Any, unlinked_therapist: Any) -> None:
+    with pytest.raises(ValidationError):
+        services.link_create(patient=unlinked_therapist, invite_code=therapist.invite_code)
+
+
+def test_only_a_side_of_a_link_can_end_it(patient: Any, therapist: Any, other_patient: Any) -> None:
+    link = services.link_create(patient=patient, invite_code=therapist.invite_code).link
+    with pytest.raises(ValidationError):
+        services.link_end(link=link, by=other_patient)
+    link.refresh_from_db()
+    assert link.ended_at is None
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "+01:00", "Europe/Nowhere"])
+def test_a_time_zone_must_be_a_real_place(name: str) -> None:
+    from diary.models import validate_timezone
+
+    with pytest.raises(ValidationError):
+        validate_timezone(name)
