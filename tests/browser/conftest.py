@@ -28,6 +28,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     # until the session ends; tests that run after it would run beside them.
     items[:] = [item for item in items if item not in browser] + browser
     if not Path(CHROMIUM).exists():
+        if browser and os.environ.get("REQUIRE_BROWSER"):
+            # CI sets this: there, a missing browser must fail the run, not quietly skip.
+            raise pytest.UsageError(INSTALL_HINT)
         skip = pytest.mark.skip(reason=INSTALL_HINT)
         for item in browser:
             item.add_marker(skip)
