@@ -1,0 +1,914 @@
+"""The trend module: the patterns CLINICAL.md asks us to watch for, found in a diary.
+
+Pure Python on purpose: no Django, no clock, no database. It takes plain frozen
+records (the check-ins as the rules need them, and the few profile facts) and
+an explicit as-of date, and returns frozen Flag records. That keeps every rule
+testable from a table and lets the same code run anywhere.
+
+Each rule is one function named after its flag code, with its source in the
+docstring. A rule answers one of three ways:
+- a Finding: the pattern holds; it can explain itself (detail and evidence);
+- None: judged, and the pattern does not hold;
+- NOT_ENOUGH_DATA: the diary cannot show the pattern yet, so the rule never guesses.
+
+"Last N days" always means the N local dates ending on the as-of date, inclusive.
+Every explanation's evidence names the check-ins behind it under "checkin_ids": an
+acknowledged flag is raised again when a later check-in adds a new id.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from itertools import groupby
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+LEVELS = ("emergency", "urgent", "review", "info")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+CORD_COMPRESSION_SYMPTOMS = frozenset(
+    {"limb_weakness", "difficulty_walking", "saddle_numbness", "bladder_control_loss", "bowel_control_loss"}
+)
+NUMBNESS_SYMPTOMS = frozenset({"limb_numbness_tingling"})
+BLOOD_SYMPTOMS = frozenset({"blood_in_stool", "blood_in_urine"})
+STRAINING_SYMPTOMS = frozenset({"pain_worse_straining", "band_like_pain"})
+WEIGHT_LOSS_SYMPTOMS = frozenset({"unexplained_weight_loss"})
+BLADDER_BOWEL_SYMPTOMS = frozenset({"urinary_change", "bowel_change"})
+NIGHT_SWEATS_SYMPTOMS = frozenset({"night_sweats"})
+SLEEP_SYMPTOMS = frozenset({"difficulty_sleeping"})
+
+SYMPTOM_WORDS = {
+    "limb_weakness": "arms or legs weak or heavy",
+    "difficulty_walking": "difficulty walking",
+    "saddle_numbness": "numbness between the legs or buttocks",
+    "bladder_control_loss": "leaking urine or unable to pass urine",
+    "bowel_control_loss": "loss of bowel control",
+    "limb_numbness_tingling": "numbness or tingling in arms or legs",
+    "blood_in_stool": "blood in stool",
+    "blood_in_urine": "blood in urine",
+    "pain_worse_straining": "pain worse on coughing, sneezing or straining",
+    "band_like_pain": "a band of pain around the chest or belly",
+    "urinary_change": "a change in passing urine",
+    "bowel_change": "a change in bowel habits",
+    "night_sweats": "heavy night sweats",
+    "unexplained_weight_loss": "losing weight without trying",
+    "difficulty_sleeping": "difficulty sleeping",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One check-in as the rules see it. local_date, local_time and part_of_day are in the patient's zone."""
+
+    id: int
+    local_date: date
+    local_time: time
+    part_of_day: str
+    pain: int | None = None
+    movement_effect: str | None = None
+    fatigue: int | None = None
+    rest_helped: str | None = None
+    sleep_hours: float | None = None
+    woke_from_pain: bool | None = None
+    weight_kg: float | None = None
+    symptoms: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    therapy_started_on: date | None = None
+
+
+Explanation = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The pattern holds. `explain` writes the detail (plain numbers) and the evidence (figures, check-in ids).
+
+    Writing them waits until a flag is shown: `since` re-judges a rule on every earlier day of its
+    run and needs to know only whether it held, and for a long run the words would cost more than
+    the judging.
+    """
+
+    explain: Callable[[], Explanation]
+    level: str | None = None  # only for rules whose level depends on the evidence
+
+
+class _NotEnoughData(Enum):
+    NOT_ENOUGH_DATA = "not enough data"
+
+
+NOT_ENOUGH_DATA = _NotEnoughData.NOT_ENOUGH_DATA
+Outcome = Finding | None | _NotEnoughData
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    level: str
+    title: str
+    detail: str
+    since: date
+    evidence: Mapping[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    as_of: date
+    flags: tuple[Flag, ...]
+    not_enough_data: tuple[str, ...]
+
+
+# Time order within a local date. In the hour repeated when clocks go back, 01:30 comes twice: the
+# time's fold (0 for the first, 1 for the second, as zoneinfo sets it) keeps them in the order they happened.
+_time_order = attrgetter("local_time", "local_time.fold", "id")
+
+
+class Day(NamedTuple):
+    """One local date of the diary: its check-ins, and the daily figures the rules read, worked out once."""
+
+    local_date: date
+    entries: list[Entry]  # time order
+    scored: list[Entry]  # those with a pain score, time order: the first is the day's first pain, the last its last
+    top: Entry | None  # the earliest check-in with the day's highest pain
+    pain_max: int | None
+    night_pain: int | None  # the highest pain at a night check-in (00:00–05:59)
+    woke_from_pain: bool | None  # True if any check-in says pain woke them, False if all that answered say not
+    fatigue_max: int | None
+    rest_helped: list[str]  # the day's answers to "did rest or sleep ease the tiredness"
+    sleep_hours: float | None  # the longest sleep reported
+    symptoms: frozenset[str]
+
+    @classmethod
+    def of(cls, day: date, entries: list[Entry]) -> Day:
+        # One pass over the day's check-ins: a year of diary builds 365 of these on every evaluation.
+        entries.sort(key=_time_order)
+        scored: list[Entry] = []
+        top = None
+        night_pain = woke = fatigue_max = sleep_hours = None
+        rest_helped: list[str] = []
+        symptoms: set[str] = set()
+        for entry in entries:
+            if entry.pain is not None:
+                scored.append(entry)
+                if top is None or entry.pain > (top.pain or 0):
+                    top = entry
+                if entry.part_of_day == "night" and (night_pain is None or entry.pain > night_pain):
+                    night_pain = entry.pain
+            if entry.woke_from_pain is not None:
+                woke = bool(woke) or entry.woke_from_pain
+            if entry.fatigue is not None and (fatigue_max is None or entry.fatigue > fatigue_max):
+                fatigue_max = entry.fatigue
+            if entry.rest_helped is not None:
+                rest_helped.append(entry.rest_helped)
+            if entry.sleep_hours is not None and (sleep_hours is None or entry.sleep_hours > sleep_hours):
+                sleep_hours = entry.sleep_hours
+            symptoms.update(entry.symptoms)
+        return cls(
+            day,
+            entries,
+            scored,
+            top,
+            top.pain if top else None,
+            night_pain,
+            woke,
+            fatigue_max,
+            rest_helped,
+            sleep_hours,
+            frozenset(symptoms),
+        )
+
+
+class Diary:
+    """A patient's check-ins grouped by local date; only dates with check-ins have a Day."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        by_date: dict[date, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            by_date[entry.local_date].append(entry)
+        self.dates = sorted(by_date)
+        self.days = [Day.of(day, by_date[day]) for day in self.dates]
+        self.weighed = [e for day in self.days for e in day.entries if e.weight_kg is not None]
+        self.weighed_dates = [e.local_date for e in self.weighed]
+
+    def window(self, as_of: date, days: int) -> list[Day]:
+        """The Days among the `days` local dates ending on as_of, oldest first."""
+        start = bisect_left(self.dates, as_of - timedelta(days=days - 1))
+        return self.days[start : bisect_right(self.dates, as_of)]
+
+    def latest_on_or_before(self, as_of: date) -> Day | None:
+        index = bisect_right(self.dates, as_of)
+        return self.days[index - 1] if index else None
+
+    def weights_between(self, first: date, last: date) -> list[Entry]:
+        """The check-ins with a weight from `first` to `last` inclusive, in time order."""
+        return self.weighed[bisect_left(self.weighed_dates, first) : bisect_right(self.weighed_dates, last)]
+
+
+# --- wording helpers ------------------------------------------------------
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fmt_date(day: date) -> str:
+    return f"{MONTHS[day.month - 1]} {day.day}"
+
+
+def fmt_dates(days: Iterable[date]) -> str:
+    """Dates as a reader says them: "Mar 3, 5, 8, 9" (the month once per run of the same month)."""
+    return ", ".join(
+        f"{MONTHS[month - 1]} " + ", ".join(str(day.day) for day in same_month)
+        for month, same_month in groupby(sorted(days), key=attrgetter("month"))
+    )
+
+
+def fmt_number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def fmt_range(values: Sequence[float]) -> str:
+    low, high = min(values), max(values)
+    return fmt_number(low) if low == high else f"{fmt_number(low)}–{fmt_number(high)}"
+
+
+def _isodates(days: Iterable[date]) -> list[str]:
+    return [day.isoformat() for day in days]
+
+
+def _ids(entries: Iterable[Entry]) -> list[int]:
+    return sorted({entry.id for entry in entries})
+
+
+def _at_least(value: float | None, threshold: float) -> bool:
+    """An answer at or above a threshold; a question not answered is not."""
+    return value is not None and value >= threshold
+
+
+# --- the rules ---------------------------------------------------------------
+
+
+def _symptom_finding(diary: Diary, as_of: date, days: int, symptoms: frozenset[str], min_days: int = 1) -> Outcome:
+    """Shared by the rules that fire when a symptom is reported on at least `min_days` of the last `days`.
+
+    A check-in answers the symptom checklist whether or not it ticks anything, so the rule needs
+    check-ins on at least `min_days` dates of the window before it can be judged.
+    """
+    window = diary.window(as_of, days)
+    if len(window) < min_days:
+        return NOT_ENOUGH_DATA
+    hits = [day for day in window if not symptoms.isdisjoint(day.symptoms)]
+    if len(hits) < min_days:
+        return None
+
+    def explain() -> Explanation:
+        reported = sorted({code for day in hits for code in day.symptoms & symptoms})
+        words = ", ".join(SYMPTOM_WORDS.get(code, code) for code in reported)
+        dates = [day.local_date for day in hits]
+        return (
+            f"{words[0].upper()}{words[1:]}: reported on {len(dates)} of the last {days} days ({fmt_dates(dates)}).",
+            {
+                "symptoms": reported,
+                "dates": _isodates(dates),
+                "days": days,
+                "checkin_ids": _ids(e for day in hits for e in day.entries if not symptoms.isdisjoint(e.symptoms)),
+            },
+        )
+
+    return Finding(explain)
+
+
+def spinal_cord_compression_signs(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Limb weakness, difficulty walking, saddle numbness, or loss of bladder or bowel control in the last 7 days.
+
+    Any one check-in is enough. Needs a check-in in the last 7 days.
+    Source: NICE CG75/NG234, metastatic spinal cord compression and cauda equina (contact the acute
+    team immediately); the article: loss of bladder control, weakness in the legs.
+    """
+    return _symptom_finding(diary, as_of, 7, CORD_COMPRESSION_SYMPTOMS)
+
+
+def limb_numbness_tingling(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Numbness or tingling in the last 7 days: urgent if new (none in the 28 days before), review if ongoing.
+
+    "The 28 days before those 7" are the dates 7 to 34 days before as_of. With no report there the
+    symptom counts as new, whether or not the patient checked in then: a missing history must not
+    lower an urgent level.
+    Source: the article (numbness or tingling in the arms or legs); NICE NG234 sensory change;
+    chemotherapy-induced peripheral neuropathy and its fall risk.
+    """
+    recent = _symptom_finding(diary, as_of, 7, NUMBNESS_SYMPTOMS)
+    if not isinstance(recent, Finding):
+        return recent
+    earlier = [
+        day.local_date
+        for day in diary.window(as_of - timedelta(days=7), 28)
+        if "limb_numbness_tingling" in day.symptoms
+    ]
+
+    def explain() -> Explanation:
+        detail, evidence = recent.explain()
+        evidence["earlier_dates"] = _isodates(earlier)
+        if earlier:
+            return (
+                f"{detail} Also reported on {len(earlier)} days in the 4 weeks before ({fmt_dates(earlier)}).",
+                evidence,
+            )
+        return f"{detail} Not reported in the 4 weeks before.", evidence
+
+    return Finding(explain, "review" if earlier else "urgent")
+
+
+def blood_in_stool_or_urine(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Blood in stool or urine reported in the last 14 days.
+
+    Source: the article (blood in the stool or urine).
+    """
+    return _symptom_finding(diary, as_of, 14, BLOOD_SYMPTOMS)
+
+
+def night_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """On at least 3 distinct nights in the last 14 days, woken by pain or a night check-in with pain ≥ 4.
+
+    A night is a local date: a woke_from_pain answer belongs to the date of the check-in that gives
+    it, and a night check-in (00:00–05:59) to its own date, so both on one date are one night.
+    Needs at least 3 dates that say something about the night (a woke_from_pain answer, yes or no,
+    or a night check-in with a pain score): with fewer, 3 nights could not be seen.
+    Source: the article (pain at night); NICE NG234 (night pain preventing sleep: within 24 hours).
+    """
+    window = diary.window(as_of, 14)
+    if sum(1 for day in window if day.woke_from_pain is not None or day.night_pain is not None) < 3:
+        return NOT_ENOUGH_DATA
+    nights = [day for day in window if day.woke_from_pain or _at_least(day.night_pain, 4)]
+    if len(nights) < 3:
+        return None
+
+    def explain() -> Explanation:
+        woke = [e for day in nights for e in day.entries if e.woke_from_pain]
+        painful = [e for day in nights for e in day.scored if e.part_of_day == "night" and _at_least(e.pain, 4)]
+        woke_dates = sorted({e.local_date for e in woke})
+        painful_dates = sorted({e.local_date for e in painful})
+        parts = []
+        if woke_dates:
+            parts.append(f"woken by pain on {len(woke_dates)}")
+        if painful_dates:
+            parts.append(
+                f"pain {fmt_range([e.pain or 0 for e in painful])}/10 at a night check-in on {len(painful_dates)}"
+            )
+        dates = [day.local_date for day in nights]
+        return (
+            f"Pain at night on {len(dates)} of the last 14 nights ({fmt_dates(dates)}): {', '.join(parts)}.",
+            {
+                "nights": _isodates(dates),
+                "woke_from_pain_dates": _isodates(woke_dates),
+                "night_pain_dates": _isodates(painful_dates),
+                "checkin_ids": _ids(woke + painful),
+            },
+        )
+
+    return Finding(explain)
+
+
+def pain_worse_straining(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Pain worse on coughing, sneezing or straining, or band-like pain, in the last 14 days.
+
+    Source: NICE NG234, metastatic spinal cord compression (contact within 24 hours).
+    """
+    return _symptom_finding(diary, as_of, 14, STRAINING_SYMPTOMS)
+
+
+NOON = time(12, 0)
+THREE_PM = time(15, 0)
+
+
+def morning_pain_eases(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Pain on waking that eases through the day.
+
+    In the last 14 days at least 4 days have a pain score before noon and another from 15:00 on; on
+    at least 4 of those days, and at least 60% of them, the day's first pain minus its last is ≥ 2.
+    First and last are the earliest and latest check-ins of the local date with a pain score (a
+    02:00 night check-in is the first). Fewer than 4 days with both: not enough data.
+    Source: the article (pain mainly on waking, gradually improving during the day).
+    """
+    both = [
+        day
+        for day in diary.window(as_of, 14)
+        if day.scored and day.scored[0].local_time < NOON and day.scored[-1].local_time >= THREE_PM
+    ]
+    if len(both) < 4:
+        return NOT_ENOUGH_DATA
+    easing = [day for day in both if (day.scored[0].pain or 0) - (day.scored[-1].pain or 0) >= 2]
+    # At least 60%, compared in whole numbers as the other shares and means are.
+    if len(easing) < 4 or 5 * len(easing) < 3 * len(both):
+        return None
+
+    def explain() -> Explanation:
+        firsts = [day.scored[0].pain or 0 for day in easing]
+        lasts = [day.scored[-1].pain or 0 for day in easing]
+        dates = [day.local_date for day in easing]
+        return (
+            f"Pain {fmt_range(firsts)}/10 first thing and {fmt_range(lasts)}/10 by the end of the day, "
+            f"on {len(easing)} of the {len(both)} days with both in the last 14 days ({fmt_dates(dates)}).",
+            {
+                "days_with_both": len(both),
+                "days_easing": len(easing),
+                "dates": _isodates(dates),
+                "first_pain": firsts,
+                "last_pain": lasts,
+                "checkin_ids": _ids(e for day in easing for e in (day.scored[0], day.scored[-1])),
+            },
+        )
+
+    return Finding(explain)
+
+
+def pain_unrelated_to_movement(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """At least 5 check-ins in the last 14 days with pain ≥ 3 and a movement answer, ≥ 70% of them "no change".
+
+    Fewer than 5 such check-ins: not enough data.
+    Source: the article (pain not associated with movement, not worse with movement).
+    """
+    answered = [
+        e
+        for day in diary.window(as_of, 14)
+        for e in day.scored
+        if e.movement_effect is not None and _at_least(e.pain, 3)
+    ]
+    if len(answered) < 5:
+        return NOT_ENOUGH_DATA
+    unchanged = [e for e in answered if e.movement_effect == "no_change"]
+    # At least 70%, compared in whole numbers.
+    if 10 * len(unchanged) < 7 * len(answered):
+        return None
+
+    def explain() -> Explanation:
+        share = round(100 * len(unchanged) / len(answered))
+        return (
+            f"Moving made no difference to pain of 3/10 or more in {len(unchanged)} of {len(answered)} "
+            f"check-ins ({share}%) in the last 14 days.",
+            {"answered": len(answered), "no_change": len(unchanged), "percent": share, "checkin_ids": _ids(unchanged)},
+        )
+
+    return Finding(explain)
+
+
+class DailyMaxima(NamedTuple):
+    """The highest pain of each date with a pain score in a window: "mean daily maximum pain"."""
+
+    days: list[Day]
+    total: int  # the sum of the daily maxima
+    n_days: int
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n_days
+
+    def describe(self) -> dict[str, Any]:
+        return {"dates": _isodates(day.local_date for day in self.days), "mean_daily_max": round(self.mean, 2)}
+
+    def tops(self) -> list[Entry]:
+        return [day.top for day in self.days if day.top is not None]
+
+
+def _daily_maxima(days: Iterable[Day]) -> DailyMaxima | None:
+    """The window's daily maxima, or None when fewer than 3 of its dates have a pain score."""
+    scored = [day for day in days if day.pain_max is not None]
+    if len(scored) < 3:
+        return None
+    return DailyMaxima(scored, sum(day.pain_max or 0 for day in scored), len(scored))
+
+
+def pain_not_improving(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Pain not at least 30% lower after 4 weeks or more of therapy.
+
+    Therapy began at least 28 days before as_of. Baseline: mean daily maximum pain of the 7 days
+    before therapy began, or of the first 7 days of therapy (the start date and the 6 after it) if
+    fewer than 3 of those days have a score. Fires when the baseline is ≥ 3 and the last 7 days'
+    mean daily maximum is not at least 30% below it (exactly 30% below is an improvement); each
+    window needs pain scores on at least 3 days, else not enough data.
+    Source: the article (pain that does not resolve after physical therapy); Farrar 2001 (30% is
+    a clinically important change).
+    """
+    started = facts.therapy_started_on
+    if started is None or (as_of - started).days < 28:
+        return NOT_ENOUGH_DATA
+    baseline = _daily_maxima(diary.window(started - timedelta(days=1), 7))
+    baseline_label = "the week before therapy began"
+    if baseline is None:
+        baseline = _daily_maxima(diary.window(started + timedelta(days=6), 7))
+        baseline_label = "the first week of therapy"
+    recent = _daily_maxima(diary.window(as_of, 7))
+    if baseline is None or recent is None:
+        return NOT_ENOUGH_DATA
+    # Means compared cross-multiplied in whole numbers, so that the thresholds are exact: in floating
+    # point 4.2 (21/5) is not ≤ 0.7 × 6, and pain exactly 30% lower would count as not improving.
+    if baseline.total < 3 * baseline.n_days:  # a baseline mean below 3
+        return None
+    if 10 * recent.total * baseline.n_days <= 7 * baseline.total * recent.n_days:  # at least 30% lower
+        return None
+
+    def explain() -> Explanation:
+        change = round(100 * (recent.mean - baseline.mean) / baseline.mean)
+        change_words = f"{-change}% lower" if change < 0 else ("no lower" if change == 0 else f"{change}% higher")
+        return (
+            f"Highest daily pain averaged {fmt_number(recent.mean)}/10 in the last 7 days against "
+            f"{fmt_number(baseline.mean)}/10 in {baseline_label} ({change_words}; 30% lower would be an improvement), "
+            f"{(as_of - started).days} days after therapy began on {fmt_date(started)}.",
+            {
+                "therapy_started_on": started.isoformat(),
+                "baseline_window": baseline_label,
+                "baseline": baseline.describe(),
+                "recent": recent.describe(),
+                "percent_change": change,
+                "checkin_ids": _ids(baseline.tops() + recent.tops()),
+            },
+        )
+
+    return Finding(explain)
+
+
+def worsening_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Mean daily maximum pain of the last 7 days at least 2 points above that of the 14 days before them.
+
+    "The 14 days before them" are the dates 7 to 20 days before as_of. "Each window with check-ins on
+    at least 3 days" is read with the definition of pain of a day (only check-ins with a pain score
+    count): each window needs pain scores on at least 3 dates, else not enough data.
+    Source: Farrar 2001 (a 2-point change is clinically important); ESAS deterioration thresholds.
+    """
+    recent = _daily_maxima(diary.window(as_of, 7))
+    earlier = _daily_maxima(diary.window(as_of - timedelta(days=7), 14))
+    if recent is None or earlier is None:
+        return NOT_ENOUGH_DATA
+    # recent mean − earlier mean ≥ 2, cross-multiplied in whole numbers: in floating point 11/3 − 5/3 < 2.
+    if recent.total * earlier.n_days - earlier.total * recent.n_days < 2 * recent.n_days * earlier.n_days:
+        return None
+
+    def explain() -> Explanation:
+        return (
+            f"Highest daily pain averaged {fmt_number(recent.mean)}/10 in the last 7 days, "
+            f"up from {fmt_number(earlier.mean)}/10 in the 2 weeks before.",
+            {
+                "recent": recent.describe(),
+                "earlier": earlier.describe(),
+                "increase": round(recent.mean - earlier.mean, 2),
+                "checkin_ids": _ids(earlier.tops() + recent.tops()),
+            },
+        )
+
+    return Finding(explain)
+
+
+def _rest_did_not_help(day: Day) -> bool:
+    """The patient said rest did not help, or slept 7 hours or more and did not say rest helped.
+
+    An explicit "yes, rest helped" is tiredness that rest relieves, which CLINICAL.md says must not
+    raise a flag, however long the night's sleep.
+    """
+    return "no" in day.rest_helped or ("yes" not in day.rest_helped and _at_least(day.sleep_hours, 7))
+
+
+def persistent_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Tiredness ≥ 4 on at least 5 of the last 7 days, and on those days rest did not help or sleep was ≥ 7 hours.
+
+    A day counts when its highest tiredness is ≥ 4 and a check-in of that date says rest did not help
+    (rest_helped = no), or says they slept 7 hours or more while none that day says rest helped.
+    Needs at least 5 days with both a tiredness score and an answer about rest or sleep.
+    Source: the article (fatigue not improved by rest or sleep); NCCN (fatigue ≥ 4 warrants evaluation;
+    cancer fatigue is not proportional to activity).
+    """
+    answered = [
+        day
+        for day in diary.window(as_of, 7)
+        if day.fatigue_max is not None and (day.rest_helped or day.sleep_hours is not None)
+    ]
+    if len(answered) < 5:
+        return NOT_ENOUGH_DATA
+    unrelieved = [day for day in answered if _at_least(day.fatigue_max, 4) and _rest_did_not_help(day)]
+    if len(unrelieved) < 5:
+        return None
+
+    def explain() -> Explanation:
+        dates = [day.local_date for day in unrelieved]
+        behind = [
+            e
+            for day in unrelieved
+            for e in day.entries
+            if _at_least(e.fatigue, 4) or e.rest_helped == "no" or _at_least(e.sleep_hours, 7)
+        ]
+        return (
+            f"Tiredness {fmt_range([day.fatigue_max or 0 for day in unrelieved])}/10 on {len(unrelieved)} of the "
+            f"last 7 days although rest did not help or you had slept 7 hours or more ({fmt_dates(dates)}).",
+            {"dates": _isodates(dates), "checkin_ids": _ids(behind)},
+        )
+
+    return Finding(explain)
+
+
+def severe_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Tiredness ≥ 7 on at least 3 of the last 7 days.
+
+    Needs tiredness scores on at least 3 of the last 7 days.
+    Source: the article (extreme fatigue of unknown origin); ESAS-r severe band 7–10.
+    """
+    scored = [day for day in diary.window(as_of, 7) if day.fatigue_max is not None]
+    if len(scored) < 3:
+        return NOT_ENOUGH_DATA
+    severe = [day for day in scored if _at_least(day.fatigue_max, 7)]
+    if len(severe) < 3:
+        return None
+
+    def explain() -> Explanation:
+        dates = [day.local_date for day in severe]
+        return (
+            f"Tiredness {fmt_range([day.fatigue_max or 0 for day in severe])}/10 on {len(severe)} of the last 7 "
+            f"days ({fmt_dates(dates)}).",
+            {
+                "dates": _isodates(dates),
+                "checkin_ids": _ids(e for day in severe for e in day.entries if _at_least(e.fatigue, 7)),
+            },
+        )
+
+    return Finding(explain)
+
+
+def _kg(weight: float | None) -> Decimal:
+    # A weight arrives as the decimal the patient typed: compare that decimal, not its binary
+    # approximation, so that 80 → 76 kg is exactly 5%.
+    return Decimal(repr(weight or 0))
+
+
+def _weight_drop(diary: Diary, as_of: date) -> Outcome:
+    """The weighed half of weight_loss: the latest weight at least 5% below the reference high."""
+    recent = diary.weights_between(as_of - timedelta(days=29), as_of)
+    if not recent:
+        return NOT_ENOUGH_DATA
+    latest = recent[-1]
+    reference = diary.weights_between(latest.local_date - timedelta(days=180), latest.local_date - timedelta(days=14))
+    if not reference:
+        return NOT_ENOUGH_DATA
+    highest = max(reference, key=attrgetter("weight_kg"))  # floats order as the decimals they came from
+    high, now = _kg(highest.weight_kg), _kg(latest.weight_kg)
+    if 100 * now > 95 * high:
+        return None
+
+    def explain() -> Explanation:
+        loss = float(100 * (high - now) / high)
+        return (
+            f"Weight {fmt_number(float(now))} kg on {fmt_date(latest.local_date)}, down {fmt_number(loss)}% "
+            f"from {fmt_number(float(high))} kg on {fmt_date(highest.local_date)}.",
+            {
+                "latest_kg": float(now),
+                "latest_date": latest.local_date.isoformat(),
+                "highest_kg": float(high),
+                "highest_date": highest.local_date.isoformat(),
+                "percent_lost": round(loss, 1),
+                "checkin_ids": _ids([highest, latest]),
+            },
+        )
+
+    return Finding(explain)
+
+
+def weight_loss(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Weight down 5% or more, or losing weight without trying reported in the last 14 days.
+
+    The latest weight, if recorded in the last 30 days, is compared with the highest weight recorded
+    in the 180 days before its date and at least 14 days before it (dates 14 to 180 days earlier).
+    The symptom alone is enough to fire; without it, the rule needs a recent weight and an older one
+    to compare it with, else not enough data.
+    Source: the article (rapid, unexplained weight loss); 5% is the usual clinical threshold.
+    """
+    measured = _weight_drop(diary, as_of)
+    reported = _symptom_finding(diary, as_of, 14, WEIGHT_LOSS_SYMPTOMS)
+    if not isinstance(measured, Finding) or not isinstance(reported, Finding):
+        return reported if isinstance(reported, Finding) else measured
+
+    def explain() -> Explanation:
+        (weighed, by_scale), (said, by_patient) = measured.explain(), reported.explain()
+        ids = sorted({*by_scale["checkin_ids"], *by_patient["checkin_ids"]})
+        return f"{weighed} {said}", {**by_scale, "reported_dates": by_patient["dates"], "checkin_ids": ids}
+
+    return Finding(explain)
+
+
+def bladder_bowel_change(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """A change in passing urine or in bowel habits reported in the last 7 days.
+
+    Source: the article (dramatic changes in urinary or bowel function).
+    """
+    return _symptom_finding(diary, as_of, 7, BLADDER_BOWEL_SYMPTOMS)
+
+
+def night_sweats(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Night sweats reported on at least 2 days in the last 14.
+
+    Needs check-ins on at least 2 of those days.
+    Source: the article (excessive night sweats).
+    """
+    return _symptom_finding(diary, as_of, 14, NIGHT_SWEATS_SYMPTOMS, min_days=2)
+
+
+def sleep_disturbance(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Difficulty sleeping reported on at least 3 of the last 7 days.
+
+    Needs check-ins on at least 3 of those days.
+    Source: the article (difficulty sleeping).
+    """
+    return _symptom_finding(diary, as_of, 7, SLEEP_SYMPTOMS, min_days=3)
+
+
+def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """The patient has check-ins, but none in the last 3 days (as_of and the 2 dates before it).
+
+    No check-ins at all: not enough data.
+    Source: adherence context for the therapist (CLINICAL.md).
+    """
+    last = diary.latest_on_or_before(as_of)
+    if last is None:
+        return NOT_ENOUGH_DATA
+    gap = (as_of - last.local_date).days
+    if gap < 3:
+        return None
+
+    def explain() -> Explanation:
+        return (
+            f"No check-ins for {gap} days; the last was on {fmt_date(last.local_date)}.",
+            {"last_checkin_date": last.local_date.isoformat(), "days_since": gap, "checkin_ids": _ids(last.entries)},
+        )
+
+    return Finding(explain)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    level: str
+    title: str
+    source: str
+    judge: Callable[[Diary, PatientFacts, date], Outcome] = field(repr=False)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "spinal_cord_compression_signs",
+        "emergency",
+        "Weakness, numbness, trouble walking or loss of bladder or bowel control: get help now",
+        "NICE NG234 (metastatic spinal cord compression, cauda equina); the article",
+        spinal_cord_compression_signs,
+    ),
+    Rule(
+        "limb_numbness_tingling",
+        "urgent",
+        "Numbness or tingling in your arms or legs",
+        "The article; NICE NG234 (sensory change); chemotherapy-induced neuropathy and falls",
+        limb_numbness_tingling,
+    ),
+    Rule(
+        "blood_in_stool_or_urine",
+        "urgent",
+        "You reported blood in your stool or urine",
+        "The article (blood in the stool or urine)",
+        blood_in_stool_or_urine,
+    ),
+    Rule(
+        "night_pain",
+        "urgent",
+        "Pain has been waking you at night",
+        "The article (pain at night); NICE NG234 (night pain that prevents sleep)",
+        night_pain,
+    ),
+    Rule(
+        "pain_worse_straining",
+        "urgent",
+        "Pain worse when you cough, sneeze or strain, or a band of pain",
+        "NICE NG234 (pain worse on straining, band-like pain)",
+        pain_worse_straining,
+    ),
+    Rule(
+        "morning_pain_eases",
+        "review",
+        "Pain is worst when you wake and eases through the day",
+        "The article (pain on waking that improves during the day)",
+        morning_pain_eases,
+    ),
+    Rule(
+        "pain_unrelated_to_movement",
+        "review",
+        "Moving does not change your pain",
+        "The article (pain not associated with movement)",
+        pain_unrelated_to_movement,
+    ),
+    Rule(
+        "pain_not_improving",
+        "review",
+        "Pain has not eased since therapy began",
+        "The article (pain that does not resolve with physical therapy); Farrar 2001 (30% change)",
+        pain_not_improving,
+    ),
+    Rule(
+        "worsening_pain",
+        "review",
+        "Your pain has been getting worse",
+        "Farrar 2001 (2-point change); ESAS deterioration thresholds",
+        worsening_pain,
+    ),
+    Rule(
+        "persistent_fatigue",
+        "review",
+        "Tiredness that rest does not relieve",
+        "The article (fatigue not improved by rest); NCCN fatigue screening (4 or more)",
+        persistent_fatigue,
+    ),
+    Rule(
+        "severe_fatigue",
+        "review",
+        "Severe tiredness on several days",
+        "The article (extreme fatigue); ESAS-r severe band (7–10)",
+        severe_fatigue,
+    ),
+    Rule(
+        "weight_loss",
+        "review",
+        "You have been losing weight",
+        "The article (rapid, unexplained weight loss); 5% clinical threshold",
+        weight_loss,
+    ),
+    Rule(
+        "bladder_bowel_change",
+        "review",
+        "Changes in passing urine or in bowel habits",
+        "The article (changes in urinary or bowel function)",
+        bladder_bowel_change,
+    ),
+    Rule("night_sweats", "review", "Heavy night sweats", "The article (excessive night sweats)", night_sweats),
+    Rule(
+        "sleep_disturbance",
+        "review",
+        "Trouble sleeping on several nights",
+        "The article (difficulty sleeping)",
+        sleep_disturbance,
+    ),
+    Rule(
+        "missed_checkins", "info", "No check-ins for a few days", "Adherence context for the therapist", missed_checkins
+    ),
+)
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def _since(rule: Rule, diary: Diary, facts: PatientFacts, as_of: date) -> date:
+    """The first date of the unbroken run of days, ending on as_of, on which the rule held (at any level).
+
+    Before the first check-in no rule can hold, so the walk back stops there.
+    """
+    since = as_of
+    first = diary.dates[0] if diary.dates else as_of
+    while since > first and isinstance(rule.judge(diary, facts, since - timedelta(days=1)), Finding):
+        since -= timedelta(days=1)
+    return since
+
+
+def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date) -> Evaluation:
+    """Every rule of the catalogue, judged on the diary as it stood at the end of as_of."""
+    diary = Diary(entry for entry in entries if entry.local_date <= as_of)
+    flags: list[Flag] = []
+    lacking: list[str] = []
+    for rule in RULES:
+        outcome = rule.judge(diary, facts, as_of)
+        if outcome is NOT_ENOUGH_DATA:
+            lacking.append(rule.code)
+        elif isinstance(outcome, Finding):
+            detail, evidence = outcome.explain()
+            flags.append(
+                Flag(
+                    code=rule.code,
+                    level=outcome.level or rule.level,
+                    title=rule.title,
+                    detail=detail,
+                    since=_since(rule, diary, facts, as_of),
+                    evidence=evidence,
+                    source=rule.source,
+                )
+            )
+    flags.sort(key=lambda flag: LEVEL_RANK[flag.level])
+    return Evaluation(as_of=as_of, flags=tuple(flags), not_enough_data=tuple(lacking))
+
+
+def entry_from(
+    *, id: int, recorded_local: datetime, part_of_day: str, symptoms: Iterable[str] = (), **fields: Any
+) -> Entry:
+    """Build an Entry from a check-in's local time; a convenience for callers and tests."""
+    return Entry(
+        id=id,
+        local_date=recorded_local.date(),
+        local_time=recorded_local.time().replace(tzinfo=None),
+        part_of_day=part_of_day,
+        symptoms=frozenset(symptoms),
+        **fields,
+    )
