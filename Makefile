@@ -9,7 +9,7 @@ PORT ?= 8000
 # `make run` is for a laptop: development settings unless the environment says otherwise.
 export DEBUG ?= 1
 
-.PHONY: run test lint format install migrate demo serve clean
+.PHONY: run test lint format install migrate demo serve clean bench
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -35,6 +35,12 @@ run: demo serve
 
 test: install
 	$(BIN)/python -m pytest
+
+# Benchmarks, not timed tests: the trend module on one patient-year, and a therapist's list of
+# 200 patients. Each builds its own data (bench_api.py in a throwaway test database) and prints figures.
+bench: install
+	@if [ -f tests/trends/bench_trends.py ]; then $(BIN)/python tests/trends/bench_trends.py; fi
+	$(BIN)/python tests/bench_api.py
 
 lint: install
 	$(BIN)/ruff check .

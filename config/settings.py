@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "PREPROCESSING_HOOKS": ["diary.api.common.hide_slash_duplicates"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"FlagLevelEnum": "diary.models.FlagLevel"},
 }
 
 # Cookies and transport. Production runs behind a TLS proxy that sets X-Forwarded-Proto.

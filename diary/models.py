@@ -245,3 +245,50 @@ class CareLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class FlagLevel(models.TextChoices):
+    EMERGENCY = "emergency", "Emergency"
+    URGENT = "urgent", "Urgent"
+    REVIEW = "review", "Review"
+    INFO = "info", "Info"
+
+
+class FlagState(models.Model):
+    """The trend module's last answer for one patient.
+
+    Kept so that a therapist's list of 200 patients needs no re-evaluation. It is
+    rewritten in the same transaction as every write that changes the diary, and
+    again on the first read after the patient's day has turned (windows slide).
+    """
+
+    patient = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="flag_state")
+    as_of = models.DateField()
+    flags = models.JSONField(default=list)
+    not_enough_data = models.JSONField(default=list)
+    # The most severe level among the flags, and its rank (0 = emergency) for ordering lists.
+    top_level = models.CharField(max_length=16, choices=FlagLevel.choices, null=True, blank=True)
+    top_rank = models.PositiveSmallIntegerField(default=len(FlagLevel))
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Flags of {self.patient} as of {self.as_of}"
+
+
+class FlagAcknowledgement(models.Model):
+    """A therapist saw a flag and noted what they did. It covers the evidence it saw, and no more."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="flag_acknowledgements")
+    code = models.CharField(max_length=64)
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=now)
+    note = models.TextField(max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
+    # The check-ins behind the flag when it was acknowledged; one not in this list re-raises it.
+    checkin_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "code", "-at"], name="flagack_patient_code_at")]
+
+    def __str__(self) -> str:
+        return f"{self.code} for {self.patient} acknowledged by {self.therapist}"

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.utils import timezone
 
-from diary.models import CareLink, CheckIn, Role, User
+from diary import trends
+from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, Role, User
+
+# How much history the trend module is given: its longest window (weight: the latest
+# weight within 30 days against the 180 days before it) with room for "since" to look back
+# about six months. Older check-ins are left out, except the therapy baseline (below): a
+# flag's "since" stops at this horizon, and a patient silent for longer has no missed_checkins.
+TREND_HISTORY_DAYS = 400
 
 
 def patients_visible_to(user: User) -> QuerySet[User]:
@@ -63,11 +75,10 @@ def own_checkin(patient: User, checkin_id: object) -> CheckIn:
 
 def linked_patients(therapist: User) -> QuerySet[User]:
     """A therapist's patients with the time of each one's last check-in, in one query."""
-    return (
-        patients_visible_to(therapist)
-        .annotate(last_checkin_at=Max("checkins__recorded_at"))
-        .order_by("display_name", "email")
-    )
+    # A subquery per patient walks the (patient, -recorded_at) index to its first entry; a
+    # Max() over a join would read every check-in of every patient.
+    latest = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at").values("recorded_at")[:1]
+    return patients_visible_to(therapist).annotate(last_checkin_at=Subquery(latest)).order_by("display_name", "email")
 
 
 def active_links(user: User) -> QuerySet[CareLink]:
@@ -89,3 +100,230 @@ def active_link_for(user: User, link_id: object) -> CareLink:
     if link is None:
         raise Http404
     return link
+
+
+# --- trends and flags -------------------------------------------------------
+
+_ENTRY_FIELDS = (
+    "id",
+    "patient_id",
+    "recorded_at",
+    "local_date",
+    "part_of_day",
+    "pain",
+    "movement_effect",
+    "fatigue",
+    "rest_helped",
+    "sleep_hours",
+    "woke_from_pain",
+    "weight_kg",
+    "symptoms",
+)
+
+
+def trend_entries(patients: list[User], *, as_of: dict[int, date]) -> dict[int, list[trends.Entry]]:
+    """The check-ins the trend module needs for each patient, in one query."""
+    zones = {patient.pk: ZoneInfo(patient.timezone) for patient in patients}
+    # Patients' todays differ across zones; the earliest start serves all.
+    start = min(as_of.values()) - timedelta(days=TREND_HISTORY_DAYS)
+    history = Q(local_date__gte=start)
+    for patient in patients:
+        # pain_not_improving compares with the week before therapy began, however long ago that was.
+        began = patient.therapy_started_on
+        if began is not None and began - timedelta(days=7) < start:
+            baseline = (began - timedelta(days=7), began + timedelta(days=6))
+            history |= Q(patient_id=patient.pk, local_date__range=baseline)
+    checkins = CheckIn.objects.filter(history, patient__in=patients).order_by()
+    entries: dict[int, list[trends.Entry]] = {patient.pk: [] for patient in patients}
+    for row in checkins.values_list(*_ENTRY_FIELDS):
+        (
+            id_,
+            patient_id,
+            recorded_at,
+            local_date,
+            part_of_day,
+            pain,
+            movement,
+            fatigue,
+            rest,
+            sleep,
+            woke,
+            weight,
+            symptoms,
+        ) = row
+        entries[patient_id].append(
+            trends.Entry(
+                id=id_,
+                local_date=local_date,
+                local_time=recorded_at.astimezone(zones[patient_id]).time(),
+                part_of_day=part_of_day,
+                pain=pain,
+                movement_effect=movement,
+                fatigue=fatigue,
+                rest_helped=rest,
+                sleep_hours=sleep,
+                woke_from_pain=woke,
+                weight_kg=weight,
+                symptoms=frozenset(symptoms),
+            )
+        )
+    return entries
+
+
+def _today(patient: User) -> date:
+    return timezone.now().astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def fresh_flag_state(patient: User) -> FlagState:
+    """The patient's stored flags, re-judged first if their day has turned since (windows slide)."""
+    from diary.services import flags_refresh
+
+    state = FlagState.objects.filter(patient=patient).first()
+    if state is None or state.as_of != _today(patient):
+        state = flags_refresh(patient=patient)
+    return state
+
+
+def fresh_flag_states(patients: list[User]) -> dict[int, FlagState]:
+    """Fresh flags for many patients in a fixed number of queries, however many there are."""
+    from diary.services import flags_refresh_many
+
+    states = {state.patient_id: state for state in FlagState.objects.filter(patient__in=patients)}
+    stale = [p for p in patients if p.pk not in states or states[p.pk].as_of != _today(p)]
+    states.update(flags_refresh_many(patients=stale))
+    return states
+
+
+# What the API shows of an acknowledgement, and of the therapist behind it (their name).
+ACK_FIELDS = (
+    "patient_id",
+    "code",
+    "at",
+    "note",
+    "checkin_ids",
+    "therapist__id",
+    "therapist__email",
+    "therapist__display_name",
+)
+
+
+def _latest_acknowledgements(patient_ids: list[int]) -> dict[tuple[int, str], FlagAcknowledgement]:
+    """The last acknowledgement of each patient's each flag code, in one query.
+
+    Only the last ones are read: a diary kept for years gathers many, and the list must not slow
+    down with them.
+    """
+    newest_first = Window(
+        RowNumber(), partition_by=[F("patient_id"), F("code")], order_by=[F("at").desc(), F("id").desc()]
+    )
+    acks = (
+        FlagAcknowledgement.objects.filter(patient_id__in=patient_ids)
+        .annotate(newness=newest_first)
+        .filter(newness=1)
+        .select_related("therapist")
+        .only(*ACK_FIELDS)
+        .order_by()
+    )
+    return {(ack.patient_id, ack.code): ack for ack in acks}
+
+
+def _with_acknowledgement(flag: dict[str, Any], ack: FlagAcknowledgement | None) -> dict[str, Any]:
+    """The flag as the API shows it: acknowledged only if the last acknowledgement saw all its evidence."""
+    covered = ack is not None and set(flag["evidence"].get("checkin_ids", [])) <= set(ack.checkin_ids)
+    acknowledged = None
+    if covered and ack is not None:
+        acknowledged = {
+            "by": {"id": ack.therapist_id, "display_name": ack.therapist.name},
+            "at": ack.at,
+            "note": ack.note,
+        }
+    return {**flag, "acknowledged": acknowledged}
+
+
+def flags_for(patient: User) -> dict[str, Any]:
+    """What GET flags answers: the patient's active flags, most severe first, and what lacked data."""
+    state = fresh_flag_state(patient)
+    acks = _latest_acknowledgements([patient.pk])
+    return {
+        "as_of": state.as_of,
+        "flags": [_with_acknowledgement(flag, acks.get((patient.pk, flag["code"]))) for flag in state.flags],
+        "not_enough_data": state.not_enough_data,
+    }
+
+
+def alerts_for(patient: User) -> list[dict[str, Any]]:
+    """The emergency and urgent flags, for the answer to a check-in."""
+    return [flag for flag in flags_for(patient)["flags"] if flag["level"] in ("emergency", "urgent")]
+
+
+def patients_by_urgency(therapist: User) -> list[dict[str, Any]]:
+    """A therapist's patients with their flags, most urgent first.
+
+    Order: the most severe level (emergency, urgent, review, info, none); then patients with an
+    unacknowledged flag at that level before those whose are all acknowledged; then the most
+    recent check-in first. Five queries, whatever the number of patients.
+    """
+    patients = list(linked_patients(therapist))
+    states = fresh_flag_states(patients)
+    acks = _latest_acknowledgements([p.pk for p in patients])
+    rows = []
+    for patient in patients:
+        state = states.get(patient.pk)
+        if state is None:  # the account was erased while this list was being made
+            continue
+        flags = [_with_acknowledgement(f, acks.get((patient.pk, f["code"]))) for f in state.flags]
+        all_top_seen = all(f["acknowledged"] for f in flags if f["level"] == state.top_level)
+        rows.append(
+            {
+                "patient": patient,
+                "id": patient.pk,
+                "display_name": patient.name,
+                "last_checkin_at": patient.last_checkin_at,  # type: ignore[attr-defined]
+                "top_level": state.top_level,
+                "flags": flags,
+                "_order": (state.top_rank, all_top_seen and bool(flags)),
+            }
+        )
+    rows.sort(key=lambda row: -(row["last_checkin_at"].timestamp() if row["last_checkin_at"] else float("-inf")))
+    rows.sort(key=lambda row: row["_order"])
+    return rows
+
+
+def trend_days(patient: User, days: int) -> list[dict[str, Any]]:
+    """One row per local date of the last `days`, oldest first; days without check-ins have nulls."""
+    end = _today(patient)
+    start = end - timedelta(days=days - 1)
+    by_date: dict[date, list[CheckIn]] = defaultdict(list)
+    for checkin in checkins_of(patient, since=start, until=end).order_by("recorded_at", "id"):
+        by_date[checkin.local_date].append(checkin)
+    rows = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        checkins = by_date.get(day, [])
+        pains = [c.pain for c in checkins if c.pain is not None]
+        fatigues = [c.fatigue for c in checkins if c.fatigue is not None]
+        sleeps = [c.sleep_hours for c in checkins if c.sleep_hours is not None]
+        weights = [c.weight_kg for c in checkins if c.weight_kg is not None]
+        exercise = [c.exercise_minutes for c in checkins if c.exercise_minutes is not None]
+        rows.append(
+            {
+                "date": day,
+                "checkins": len(checkins),
+                "pain_max": max(pains) if pains else None,
+                "pain_mean": round(sum(pains) / len(pains), 2) if pains else None,
+                "pain_first": pains[0] if pains else None,
+                "pain_last": pains[-1] if pains else None,
+                "fatigue_max": max(fatigues) if fatigues else None,
+                # Last night's sleep: the latest answer of the day wins if it was given twice.
+                "sleep_hours": sleeps[-1] if sleeps else None,
+                "weight_kg": weights[-1] if weights else None,
+                "exercise_minutes": sum(exercise) if exercise else None,
+                "symptoms": sorted({s for c in checkins for s in c.symptoms}),
+            }
+        )
+    return rows
+
+
+def checkins_by_id(patient: User, ids: list[int]) -> dict[int, CheckIn]:
+    """The patient's own check-ins with these ids (others' ids are ignored), in one query."""
+    return {checkin.pk: checkin for checkin in CheckIn.objects.filter(patient=patient, pk__in=set(ids))}

@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary.models import CareLink, CheckIn, PainLocation, PartOfDay, Role, Symptom, User
+from diary import selectors, trends
+from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, PainLocation, PartOfDay, Role, Symptom, User
 
 # Crockford's base32 without the look-alikes I, L, O and U: easy to read aloud
 # and type on a phone. Ten characters is 50 bits, far beyond guessing at the
@@ -143,6 +144,8 @@ def patient_signup(*, email: str, password: str, timezone_name: str, display_nam
     user.set_password(password)
     user.full_clean()
     _save_new_account(user)
+    # Every patient has stored flags from the start, so that lists never judge a new diary on a read.
+    flags_refresh(patient=user)
     return user
 
 
@@ -178,7 +181,12 @@ def profile_update(
     therapy_started_on: date | Unchanged | None = UNCHANGED,
 ) -> User:
     """Change a person's profile. A new time zone re-dates every check-in they stored."""
-    old_zone = user.timezone
+    if user.is_patient:
+        # Change the profile as stored now, with the diary locked: a concurrent change of zone must
+        # be neither undone by this save nor left with its check-ins dated in the old zone.
+        _lock_diary(user)
+        user.refresh_from_db(fields=["timezone", "display_name", "therapy_started_on"])
+    old_zone, old_therapy_start = user.timezone, user.therapy_started_on
     if timezone_name is not None:
         user.timezone = timezone_name
     if display_name is not None:
@@ -191,6 +199,9 @@ def profile_update(
     user.save()
     if user.timezone != old_zone:
         _redate_checkins(user)
+    if user.is_patient and (user.timezone != old_zone or user.therapy_started_on != old_therapy_start):
+        # A new zone moves check-ins between days and moves "today"; a new therapy date moves the baseline.
+        flags_refresh(patient=user)
     return user
 
 
@@ -268,7 +279,11 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
     checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
+            # Date it in the zone the diary has now: a concurrent profile change may have moved it.
+            patient.timezone = _lock_diary(patient)
+            checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
             checkin.save()
+            flags_refresh(patient=patient)
     except IntegrityError:
         existing = _checkin_by_uuid(client_uuid)
         if existing is None:
@@ -287,6 +302,22 @@ def _replayed(existing: CheckIn, patient: User) -> CheckinResult:
     return CheckinResult(checkin=existing, created=False)
 
 
+def _lock_diary(patient: User) -> str:
+    """Serialise writes to one patient's diary, so each flag refresh sees the writes before it.
+
+    Returns the patient's time zone as stored now, which a concurrent profile change may have
+    moved since the caller read it.
+    """
+    return _lock_diaries([patient.pk])[patient.pk]
+
+
+def _lock_diaries(patient_ids: list[int]) -> dict[int, str]:
+    # In id order, so that two requests locking overlapping sets cannot deadlock.
+    rows = User.objects.select_for_update().filter(pk__in=patient_ids).order_by("pk").values_list("pk", "timezone")
+    return dict(rows)
+
+
+@transaction.atomic
 def checkin_update(*, checkin: CheckIn, **fields: Any) -> CheckIn:
     unknown = set(fields) - set(CHECKIN_FIELDS)
     if unknown:
@@ -296,15 +327,22 @@ def checkin_update(*, checkin: CheckIn, **fields: Any) -> CheckIn:
     merged = _checked_checkin_fields(merged, now=timezone.now(), recorded_at_changed=recorded_at_changed)
     for name, value in merged.items():
         setattr(checkin, name, value)
-    checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, checkin.patient.timezone)
+    patient = checkin.patient
+    patient.timezone = _lock_diary(patient)
+    checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
     # Constraints are left to the database: validating them here costs a query each.
     checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
     checkin.save()
+    flags_refresh(patient=checkin.patient)
     return checkin
 
 
+@transaction.atomic
 def checkin_delete(*, checkin: CheckIn) -> None:
+    patient = checkin.patient
+    _lock_diary(patient)
     checkin.delete()
+    flags_refresh(patient=patient)
 
 
 # --- care links ---------------------------------------------------------
@@ -345,3 +383,97 @@ def link_end(*, link: CareLink, by: User) -> None:
         link.ended_at = timezone.now()
         link.ended_by = by
         link.save(update_fields=["ended_at", "ended_by"])
+
+
+# --- flags --------------------------------------------------------------
+
+
+class FlagNotActive(Exception):
+    """The patient has no active flag with this code."""
+
+
+def flag_state_for(*, patient: User, as_of: date, entries: list[trends.Entry]) -> FlagState:
+    """Judge a diary with the trend module and return the (unsaved) state to store."""
+    evaluation = trends.evaluate(entries, trends.PatientFacts(therapy_started_on=patient.therapy_started_on), as_of)
+    # Most severe first is the API's promise, so it is kept here rather than trusted; the sort is stable.
+    flags = [flag_data(flag) for flag in sorted(evaluation.flags, key=lambda flag: trends.LEVEL_RANK[flag.level])]
+    top = flags[0]["level"] if flags else None
+    return FlagState(
+        patient=patient,
+        as_of=as_of,
+        flags=flags,
+        not_enough_data=list(evaluation.not_enough_data),
+        top_level=top,
+        top_rank=trends.LEVEL_RANK[top] if top else len(trends.LEVELS),
+        computed_at=timezone.now(),
+    )
+
+
+def flag_data(flag: trends.Flag) -> dict[str, Any]:
+    return {
+        "code": flag.code,
+        "level": flag.level,
+        "title": flag.title,
+        "detail": flag.detail,
+        "since": flag.since.isoformat(),
+        "evidence": dict(flag.evidence),
+        "source": flag.source,
+    }
+
+
+def flags_refresh(*, patient: User) -> FlagState:
+    """Re-judge one patient's diary as of their today, and store the answer."""
+    return flags_refresh_many(patients=[patient])[patient.pk]
+
+
+def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
+    """Re-judge several diaries with one query for all their check-ins and one write.
+
+    The diaries stay locked from reading the check-ins to storing the flags. A read that
+    refreshes a stale state (the day turned) would otherwise race a check-in being written:
+    it could read the diary without the check-in and store its answer after the write's,
+    leaving flags that miss the check-in until the next write.
+    """
+    if not patients:
+        return {}
+    with transaction.atomic():
+        zones = _lock_diaries([patient.pk for patient in patients])
+        # An account erased meanwhile has no diary left to judge.
+        patients = [patient for patient in patients if patient.pk in zones]
+        if not patients:
+            return {}
+        for patient in patients:
+            patient.timezone = zones[patient.pk]
+        as_of = {patient.pk: today_for(patient) for patient in patients}
+        entries = selectors.trend_entries(patients, as_of=as_of)
+        states = [flag_state_for(patient=p, as_of=as_of[p.pk], entries=entries[p.pk]) for p in patients]
+        FlagState.objects.bulk_create(
+            states,
+            update_conflicts=True,
+            unique_fields=["patient"],
+            update_fields=["as_of", "flags", "not_enough_data", "top_level", "top_rank", "computed_at"],
+        )
+    return {state.patient_id: state for state in states}
+
+
+def flag_acknowledge(*, patient: User, therapist: User, code: str, note: str) -> FlagAcknowledgement:
+    """Record that a therapist saw a flag. A later check-in adding evidence re-raises it.
+
+    The acknowledgement covers the check-ins behind the flag now, and no others.
+    """
+    if not therapist.is_therapist or not selectors.patients_visible_to(therapist).filter(pk=patient.pk).exists():
+        raise ValidationError({"detail": ["Only a therapist linked to this patient can acknowledge a flag."]})
+    state = selectors.fresh_flag_state(patient)
+    flag = next((f for f in state.flags if f["code"] == code), None)
+    if flag is None:
+        raise FlagNotActive
+    acknowledgement = FlagAcknowledgement(
+        patient=patient,
+        therapist=therapist,
+        code=code,
+        note=note,
+        checkin_ids=sorted(flag["evidence"].get("checkin_ids", [])),
+    )
+    acknowledgement.full_clean()
+    acknowledgement.save()
+    return acknowledgement

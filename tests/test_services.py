@@ -139,3 +139,25 @@ def test_a_time_zone_must_be_a_real_place(name: str) -> None:
 
     with pytest.raises(ValidationError):
         validate_timezone(name)
+
+
+@time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=False)
+def test_only_a_linked_therapist_can_acknowledge_a_flag(
+    patient: Any, therapist: Any, unlinked_therapist: Any, ended_therapist: Any
+) -> None:
+    """The service refuses the patient, an unlinked therapist and an ended link, whatever the caller checked."""
+    services.checkin_create(
+        patient=patient,
+        client_uuid=uuid4(),
+        recorded_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+        symptoms=["blood_in_urine"],
+    )
+    for someone in (patient, unlinked_therapist, ended_therapist):
+        with pytest.raises(ValidationError):
+            services.flag_acknowledge(patient=patient, therapist=someone, code="blood_in_stool_or_urine", note="")
+    with pytest.raises(services.FlagNotActive):
+        services.flag_acknowledge(patient=patient, therapist=therapist, code="night_sweats", note="")
+    acknowledgement = services.flag_acknowledge(
+        patient=patient, therapist=therapist, code="blood_in_stool_or_urine", note="Seen."
+    )
+    assert acknowledgement.checkin_ids == list(CheckIn.objects.values_list("id", flat=True))

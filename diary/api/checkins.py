@@ -22,6 +22,7 @@ from diary.api.common import (
     StrictIntegerField,
     errors,
 )
+from diary.api.flags import FlagSerializer
 from diary.models import MovementEffect, PainLocation, PartOfDay, RestHelped, Symptom, User
 
 # Fields that name an owner are refused outright rather than silently ignored:
@@ -69,6 +70,10 @@ class CheckinOutput(serializers.Serializer):
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class CheckinCreated(CheckinOutput):
+    alerts = FlagSerializer(many=True, help_text="Emergency and urgent flags active after this check-in.")
 
 
 CheckinPage = inline_serializer(
@@ -144,8 +149,8 @@ class CheckinListCreateView(APIView):
         operation_id="checkins_create",
         request=CheckinCreate,
         responses={
-            201: CheckinOutput,
-            200: CheckinOutput,
+            201: CheckinCreated,
+            200: CheckinCreated,
             **errors(400, 401, 403, 409, 413, 415),
         },
         description="201 when stored; 200 with the stored check-in when this client_uuid was already sent "
@@ -165,10 +170,9 @@ class CheckinListCreateView(APIView):
                 {"detail": "This client_uuid is already in use. Make a new one for a new check-in."},
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(
-            CheckinOutput(result.checkin).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-        )
+        # The alerts tell the phone at once what to do, on a replay as much as on the first send.
+        data = {**CheckinOutput(result.checkin).data, "alerts": selectors.alerts_for(request.user)}
+        return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class CheckinDetailView(APIView):

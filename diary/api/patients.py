@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 from diary import selectors
 from diary.api.checkins import LIST_PARAMETERS, CheckinPage, checkin_list_response
 from diary.api.common import IsTherapist, errors
+from diary.api.flags import FlagSerializer
+from diary.models import FlagLevel
 
 
 class PatientListView(APIView):
@@ -19,14 +21,20 @@ class PatientListView(APIView):
 
     class PatientSummary(serializers.Serializer):
         id = serializers.IntegerField()
-        display_name = serializers.CharField(source="name")
+        display_name = serializers.CharField()
         last_checkin_at = serializers.DateTimeField(allow_null=True)
+        top_level = serializers.ChoiceField(
+            choices=FlagLevel.choices,
+            allow_null=True,
+            help_text="The most severe level among the flags; null if none.",
+        )
+        flags = FlagSerializer(many=True)
 
     @extend_schema(operation_id="patients_list", responses={200: PatientSummary(many=True), **errors(401, 403)})
     def get(self, request: Any) -> Response:
-        """The therapist's linked patients."""
-        patients = selectors.linked_patients(request.user)
-        return Response(self.PatientSummary(patients, many=True).data)
+        """The therapist's linked patients, most urgent first, with their flags."""
+        rows = selectors.patients_by_urgency(request.user)
+        return Response(self.PatientSummary(rows, many=True).data)
 
 
 class PatientCheckinListView(APIView):

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from diary.api import accounts, checkins, export, links, patients
+from diary.api import accounts, checkins, export, flags, links, patients
 
 app_name = "api"
 
@@ -30,5 +30,14 @@ urlpatterns = [
     *both("links/<int:link_id>", links.LinkDetailView.as_view(), "link"),
     *both("patients", patients.PatientListView.as_view(), "patients"),
     *both("patients/<int:patient_id>/checkins", patients.PatientCheckinListView.as_view(), "patient-checkins"),
+    *both("flags", flags.FlagListView.as_view(), "flags"),
+    *both("trends", flags.TrendsView.as_view(), "trends"),
+    *both("patients/<int:patient_id>/flags", flags.PatientFlagListView.as_view(), "patient-flags"),
+    *both("patients/<int:patient_id>/trends", flags.PatientTrendsView.as_view(), "patient-trends"),
+    *both(
+        "patients/<int:patient_id>/flags/<str:code>/acknowledge",
+        flags.FlagAcknowledgeView.as_view(),
+        "patient-flag-acknowledge",
+    ),
     *both("schema", SpectacularAPIView.as_view(), "schema"),
 ]

@@ -18,11 +18,13 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from diary.models import CareLink, CheckIn, User
+from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, User
 from tests.conftest import PASSWORD, Api, checkin_body
 
 PAT_NOTE = "pat-secret-note-7"
 OLIVE_NOTE = "olive-secret-note-3"
+# Pat's check-in reports blood in urine, so this urgent flag is active: something to acknowledge.
+ACTIVE_FLAG = "blood_in_stool_or_urine"
 
 # The callers. Pat and Olive are patients; Thea is linked to both; Uma is linked to
 # nobody; Ed was linked to Pat until the link ended. See tests/conftest.py.
@@ -36,7 +38,10 @@ def statuses(pat: int, olive: int, thea: int, uma: int, ed: int, anonymous: int)
 
 @dataclass
 class World:
-    """The five people, one private check-in each for Pat and Olive, and Pat's link to Thea."""
+    """The five people, one private check-in each for Pat and Olive, and Pat's link to Thea.
+
+    Pat's check-in reports blood in urine, so Pat has an urgent flag (ACTIVE_FLAG) to acknowledge.
+    """
 
     people: dict[str, User | None]
     pat_checkin: CheckIn
@@ -49,6 +54,7 @@ class World:
             "checkin_id": self.pat_checkin.pk,
             "link_id": self.pat_thea_link.pk,
             "patient_id": self.people[PAT].pk,  # type: ignore[union-attr]
+            "code": ACTIVE_FLAG,
         }
         return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match.group(1)]), route)
 
@@ -139,6 +145,16 @@ MATRIX = [
         statuses(403, 403, 200, 404, 404, 401),
         sees_pat_note=frozenset({THEA}),
     ),
+    Case("flags", "GET", statuses(200, 200, 403, 403, 403, 401)),
+    Case("trends", "GET", statuses(200, 200, 403, 403, 403, 401), query={"days": "7"}),
+    Case("patients/<int:patient_id>/flags", "GET", statuses(403, 403, 200, 404, 404, 401)),
+    Case("patients/<int:patient_id>/trends", "GET", statuses(403, 403, 200, 404, 404, 401), query={"days": "7"}),
+    Case(
+        "patients/<int:patient_id>/flags/<str:code>/acknowledge",
+        "POST",
+        statuses(403, 403, 200, 404, 404, 401),
+        body={"note": "Called her; GP appointment booked."},
+    ),
     Case("schema", "GET", statuses(200, 200, 200, 200, 200, 200)),
 ]
 
@@ -171,7 +187,9 @@ def api_routes() -> dict[str, set[str]]:
 
 @pytest.fixture
 def world(patient: Any, other_patient: Any, therapist: Any, unlinked_therapist: Any, ended_therapist: Any) -> World:
-    pat_checkin = CheckIn.objects.get(pk=Api(patient).post("checkins", checkin_body(notes=PAT_NOTE)).json()["id"])
+    pat_checkin = CheckIn.objects.get(
+        pk=Api(patient).post("checkins", checkin_body(notes=PAT_NOTE, symptoms=["blood_in_urine"])).json()["id"]
+    )
     olive_checkin = CheckIn.objects.get(
         pk=Api(other_patient).post("checkins", checkin_body(notes=OLIVE_NOTE)).json()["id"]
     )
@@ -196,6 +214,8 @@ def database_state() -> tuple[Any, ...]:
         sorted(User.objects.values_list("id", "email", "display_name", "timezone")),
         sorted(CheckIn.objects.values_list("id", "patient_id", "client_uuid", "pain", "fatigue", "notes")),
         sorted(CareLink.objects.values_list("id", "patient_id", "therapist_id", "ended_at")),
+        sorted(FlagState.objects.values_list("patient_id", "as_of", "computed_at")),
+        sorted(FlagAcknowledgement.objects.values_list("id", "patient_id", "code", "therapist_id", "note")),
     )
 
 
@@ -271,6 +291,31 @@ def test_it_hides_an_unlinked_patient_exactly_like_a_missing_one(world: World) -
     nothing = uma.get(f"patients/{missing}/checkins")
     assert theirs.status_code == nothing.status_code == 404
     assert theirs.json() == nothing.json()
+
+
+@pytest.mark.parametrize("route", ["flags", "trends", f"flags/{ACTIVE_FLAG}/acknowledge"])
+def test_it_hides_an_unlinked_patients_flags_exactly_like_a_missing_patient(world: World, route: str) -> None:
+    """Uma and Ed asking for Pat's flags or trends, or acknowledging one, get the answer of a missing patient id."""
+    missing = User.objects.order_by("-pk").first().pk + 1000  # type: ignore[union-attr]
+    for caller in (UMA, ED):
+        client = Api(world.people[caller])
+        method = "POST" if route.endswith("acknowledge") else "GET"
+        body = {"note": "seen"} if method == "POST" else None
+        theirs = client.send(method, f"patients/{world.people[PAT].pk}/{route}", body)  # type: ignore[union-attr]
+        nothing = client.send(method, f"patients/{missing}/{route}", body)
+        assert theirs.status_code == nothing.status_code == 404
+        assert theirs.json() == nothing.json()
+    assert not FlagAcknowledgement.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["no_such_flag", "night_sweats", "spinal_cord_compression_signs"])
+def test_it_answers_404_to_acknowledging_a_flag_that_is_not_active(world: World, code: str) -> None:
+    """Thea may acknowledge only a flag Pat has now: an unknown code, or a known one not active, is 404."""
+    thea = Api(world.people[THEA])
+    response = thea.post(f"patients/{world.people[PAT].pk}/flags/{code}/acknowledge", {"note": "seen"})  # type: ignore[union-attr]
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert not FlagAcknowledgement.objects.exists()
 
 
 def test_it_does_not_let_a_therapist_read_a_therapist_as_a_patient(world: World) -> None:

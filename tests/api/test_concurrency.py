@@ -11,13 +11,18 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
+from diary import selectors
 from diary.models import CareLink, CheckIn, User
+from tests.api.test_flags import assert_stored_flags_are_fresh
 from tests.conftest import Api, checkin_body
 
 THREADS = 8
@@ -122,3 +127,69 @@ def test_it_makes_one_account_when_the_same_signup_arrives_at_once(db: Any) -> N
     ]
     assert all("email" in response.json() for response in responses if response.status_code == 400)
     assert User.objects.filter(email="twice@example.com").count() == 1
+
+
+def test_it_keeps_the_stored_flags_fresh_when_checkins_arrive_at_once(patient: Any) -> None:
+    """Eight different check-ins at once: each refresh waits for the one before, so the last sees them all."""
+    clients = [ready_client(patient) for _ in range(THREADS)]
+    bodies = [checkin_body(symptoms=["blood_in_urine"] if index % 2 else ["night_sweats"]) for index in range(THREADS)]
+
+    responses = race(
+        [poster(client, token, "/api/v1/checkins", body) for (client, token), body in zip(clients, bodies, strict=True)]
+    )
+
+    assert sorted(response.status_code for response in responses) == [201] * THREADS
+    stored = assert_stored_flags_are_fresh(patient)
+    blood = next(flag for flag in stored.flags if flag["code"] == "blood_in_stool_or_urine")
+    assert len(blood["evidence"]["checkin_ids"]) == THREADS // 2
+
+
+def test_it_does_not_store_a_stale_read_over_a_checkin_written_meanwhile(patient: Any, monkeypatch: Any) -> None:
+    """The first read of a new day re-judges the diary; a check-in written meanwhile is not lost.
+
+    The read is held between reading the diary and storing its flags until the check-in is written
+    (or a second has passed). Reads that refresh take the diary's lock as writes do, so the check-in
+    waits for the read, and its own refresh comes last. Without the lock the read would store flags
+    that miss the check-in, over the check-in's own.
+    """
+    Api(patient).post("checkins", checkin_body(pain=2))
+    diary_read, checkin_written = threading.Event(), threading.Event()
+    real_trend_entries = selectors.trend_entries
+
+    def trend_entries_held_for_the_reader(patients: Any, *, as_of: Any) -> Any:
+        entries = real_trend_entries(patients, as_of=as_of)
+        if threading.current_thread().name == "reader":
+            diary_read.set()
+            checkin_written.wait(timeout=1)
+        return entries
+
+    monkeypatch.setattr(selectors, "trend_entries", trend_entries_held_for_the_reader)
+    reader, _ = ready_client(patient)
+    writer, writer_token = ready_client(patient)
+    body = checkin_body(symptoms=["limb_weakness"])
+    results: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            results["read"] = reader.get("/api/v1/flags")
+        finally:
+            connection.close()
+
+    def write() -> None:
+        try:
+            diary_read.wait(timeout=5)
+            results["write"] = poster(writer, writer_token, "/api/v1/checkins", body)()
+            checkin_written.set()
+        finally:
+            connection.close()
+
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=True):
+        threads = [threading.Thread(target=read, name="reader"), threading.Thread(target=write, name="writer")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert diary_read.is_set()
+        assert (results["read"].status_code, results["write"].status_code) == (200, 201)
+        stored = assert_stored_flags_are_fresh(patient)
+    assert [flag["code"] for flag in stored.flags if flag["level"] == "emergency"] == ["spinal_cord_compression_signs"]
