@@ -367,3 +367,12 @@ class SettingsForm(PageForm):
         self.fields["timezone"].help_text = "Changing it re-dates every check-in you stored to that zone's days."
         if not is_patient:
             del self.fields["therapy_started_on"]
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="Note (what you did or plan)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+    )

@@ -15,5 +15,7 @@ urlpatterns = [
     path("checkins/<int:checkin_id>/delete", views.checkin_delete, name="checkin_delete"),
     path("links", views.links, name="links"),
     path("links/<int:link_id>/end", views.link_end, name="link_end"),
+    path("alert", views.alert, name="alert"),
     path("patients/<int:patient_id>", views.patient_detail, name="patient_detail"),
+    path("patients/<int:patient_id>/flags/<str:code>/acknowledge", views.flag_acknowledge, name="flag_acknowledge"),
 ]

@@ -34,6 +34,7 @@ from diary import selectors, services
 from diary.models import Role
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
+    AcknowledgeForm,
     CheckinCreateForm,
     CheckinForm,
     EmailAuthenticationForm,
@@ -205,12 +206,29 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(error)
         else:
             messages.success(request, _saved_message(result.checkin.recorded_at))
+            # An emergency or urgent flag is the next thing the patient sees, with or without JavaScript.
+            if selectors.alerts_for(patient):
+                return redirect("frontend:alert")
             return redirect("frontend:home")
     context = {
         "form": form,
         "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
+        "flags": selectors.flags_for(patient)["flags"],
     }
     return render(request, "frontend/checkin.html", context)
+
+
+@patient_page
+def alert(request: HttpRequest) -> HttpResponse:
+    """What to do now: the emergency and urgent flags, each with its call to action.
+
+    A page of its own rather than a dialog, so that no stray tap dismisses it; the
+    home page repeats the emergency guidance for as long as the flag is active.
+    """
+    alerts = selectors.alerts_for(request.user)
+    emergency = [flag for flag in alerts if flag["level"] == "emergency"]
+    urgent = [flag for flag in alerts if flag["level"] == "urgent"]
+    return render(request, "frontend/alert.html", {"emergency": emergency, "urgent": urgent})
 
 
 def _saved_message(recorded_at: datetime) -> str:
@@ -223,8 +241,8 @@ def _saved_message(recorded_at: datetime) -> str:
 def _therapist_home(request: HttpRequest) -> HttpResponse:
     therapist = request.user
     context = {
-        # One query for every patient and their last check-in (see linked_patients).
-        "patients": list(selectors.linked_patients(therapist)),
+        # Most urgent first, in a fixed number of queries (see patients_by_urgency).
+        "rows": selectors.patients_by_urgency(therapist),
         "invite_code": services.format_invite_code(therapist.invite_code),
     }
     return render(request, "frontend/therapist_home.html", context)
@@ -307,4 +325,26 @@ def link_end(request: HttpRequest, link_id: int) -> HttpResponse:
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.patient_for(request.user, patient_id)
     page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "frontend/patient_detail.html", {"patient": patient, "page": page})
+    flags = selectors.flags_for(patient)["flags"]
+    behind = selectors.checkins_by_id(patient, [i for flag in flags for i in flag["evidence"].get("checkin_ids", [])])
+    for flag in flags:
+        flag["checkins"] = [behind[i] for i in flag["evidence"].get("checkin_ids", []) if i in behind]
+    context = {"patient": patient, "page": page, "flags": flags, "ack_form": AcknowledgeForm()}
+    return render(request, "frontend/patient_detail.html", context)
+
+
+@therapist_page
+@require_POST
+def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
+    patient = selectors.patient_for(request.user, patient_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The note was not saved: " + " ".join(form.errors.get("note", [])))
+        return redirect("frontend:patient_detail", patient_id=patient.pk)
+    try:
+        services.flag_acknowledge(patient=patient, therapist=request.user, code=code, note=form.cleaned_data["note"])
+    except services.FlagNotActive:
+        messages.info(request, "That flag is no longer active, so there was nothing to acknowledge.")
+    else:
+        messages.success(request, "Flag acknowledged. A new check-in that adds to it will raise it again.")
+    return redirect("frontend:patient_detail", patient_id=patient.pk)

@@ -45,8 +45,9 @@ def test_it_stores_a_full_checkin_in_the_patients_own_day(patient: Any) -> None:
         },
     )
 
+    # New numbness or tingling is an urgent flag: the next page says what to do.
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/alert"
     checkin = CheckIn.objects.get()
     assert checkin.patient == patient
     assert checkin.recorded_at == LATE_EVENING_UTC

@@ -43,6 +43,10 @@ ACCESS: dict[str, dict[str, int | str]] = {
     # POST only; the role is checked first. Olive's POST is a 404 (test_links.py).
     "link_end": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     "patient_detail": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
+    # What to do now, after a check-in that raised an emergency or urgent flag: patients only.
+    "alert": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # POST only; the role is checked first (test_therapist.py posts to it).
+    "flag_acknowledge": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
 }
 
 # Where Pat's note may appear: her own pages that show it, and her linked therapist's view.
@@ -79,6 +83,7 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
         "checkin_id": checkin.pk,
         "patient_id": pat.pk,
         "link_id": CareLink.objects.get(patient=pat, therapist=people[THEA], ended_at__isnull=True).pk,
+        "code": "night_pain",
     }
     pattern = frontend_pages()[name]
     unknown = set(pattern.pattern.converters) - set(ids)

@@ -1,0 +1,26 @@
+"""Words for flag levels, so a level is never shown by colour alone."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+# What the patient should do, by level (CLINICAL.md: "What a good flag looks like").
+PATIENT_ACTION = {
+    "emergency": "Get help now",
+    "urgent": "Contact your care team within 24 hours",
+    "review": "Mention this at your next visit",
+    "info": "For your therapist",
+}
+LEVEL_WORD = {"emergency": "Emergency", "urgent": "Urgent", "review": "Review", "info": "Info"}
+
+
+@register.filter
+def patient_action(level: str) -> str:
+    return PATIENT_ACTION.get(level, "")
+
+
+@register.filter
+def level_word(level: str | None) -> str:
+    return LEVEL_WORD.get(level or "", "No flags")

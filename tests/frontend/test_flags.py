@@ -1,0 +1,110 @@
+"""Flags on the pages: the patient's safety net, the therapist's triage list and acknowledgement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+from django.conf import settings
+from django.utils import timezone
+
+from diary import services, trends
+from diary.models import FlagAcknowledgement
+from tests.conftest import signed_in
+from tests.frontend.pages import submit, text
+
+
+def make_checkin(patient: Any, hours_ago: float = 1, **fields: Any) -> Any:
+    recorded_at = timezone.now() - timedelta(hours=hours_ago)
+    return services.checkin_create(patient=patient, client_uuid=uuid4(), recorded_at=recorded_at, **fields).checkin
+
+
+class TestPatientSafetyNet:
+    def test_an_emergency_symptom_leads_straight_to_what_to_do_now(self, patient: Any) -> None:
+        """Without JavaScript: the redirect after saving goes to a page that says to call now, and why."""
+        client = signed_in(patient)
+        response = submit(client, "/", {"pain": "5", "symptoms": ["limb_weakness"]})
+        assert response["Location"] == "/alert"
+
+        page = text(client.get("/alert"))
+        phone = settings.CLINIC_ACUTE_PHONE
+        assert "Get help now" in page
+        assert f'href="tel:{phone.replace(" ", "")}"' in page
+        assert f"Call {phone} now" in page
+        assert "emergency services" in page
+        assert "arms or legs weak or heavy" in page.lower()
+
+    def test_the_emergency_stays_on_the_home_page_while_it_is_active(self, patient: Any) -> None:
+        make_checkin(patient, symptoms=["bladder_control_loss"])
+        page = text(signed_in(patient).get("/"))
+        assert page.index("Get help now") < page.index("How are you right now?")
+        assert "tel:" in page
+
+    def test_an_urgent_flag_asks_to_contact_the_care_team_within_24_hours(self, patient: Any) -> None:
+        client = signed_in(patient)
+        response = submit(client, "/", {"fatigue": "3", "symptoms": ["blood_in_urine"]})
+        assert response["Location"] == "/alert"
+        page = text(client.get("/alert"))
+        assert "Contact your care team within 24 hours" in page
+        assert "Get help now" not in page
+
+    def test_an_ordinary_checkin_goes_back_home(self, patient: Any) -> None:
+        response = submit(signed_in(patient), "/", {"pain": "3", "movement_effect": "worse"})
+        assert response["Location"] == "/"
+
+    def test_the_home_page_names_each_flag_in_plain_words_with_its_level(self, patient: Any) -> None:
+        for day in range(3):
+            make_checkin(patient, hours_ago=24 * day + 1, symptoms=["difficulty_sleeping"])
+        page = text(signed_in(patient).get("/"))
+        assert "What your diary shows" in page
+        assert "Mention this at your next visit" in page
+
+
+class TestTherapistViews:
+    def test_the_list_puts_the_most_urgent_patient_first_and_names_the_level(
+        self, patient: Any, other_patient: Any, therapist: Any
+    ) -> None:
+        make_checkin(patient, pain=2)
+        make_checkin(other_patient, symptoms=["difficulty_walking"])
+        page = text(signed_in(therapist).get("/"))
+        assert page.index(other_patient.name) < page.index(patient.name)
+        assert "Emergency" in page
+
+    def test_the_patient_page_shows_the_evidence_the_source_and_an_acknowledge_form(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        make_checkin(patient, pain=4, symptoms=["blood_in_stool"])
+        page = text(signed_in(therapist).get(f"/patients/{patient.pk}"))
+        rule = trends.RULES_BY_CODE["blood_in_stool_or_urine"]
+        assert rule.title in page
+        assert rule.source in page
+        assert "Source:" in page
+        assert "The 1 check-in behind it" in page
+        assert f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge" in page
+
+    def test_acknowledging_records_who_and_the_note_and_a_new_checkin_raises_it_again(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        make_checkin(patient, symptoms=["blood_in_stool"])
+        client = signed_in(therapist)
+        url = f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge"
+        response = submit(client, url, {"note": "Phoned; GP today"}, form_page=f"/patients/{patient.pk}")
+        assert response.status_code == 302
+        ack = FlagAcknowledgement.objects.get()
+        assert (ack.therapist, ack.note, ack.code) == (therapist, "Phoned; GP today", "blood_in_stool_or_urine")
+        page = text(client.get(f"/patients/{patient.pk}"))
+        assert "Acknowledged by" in page
+        assert url not in page
+
+        make_checkin(patient, hours_ago=0.5, symptoms=["blood_in_urine"])
+        assert url in text(client.get(f"/patients/{patient.pk}"))
+
+    def test_an_unlinked_therapist_cannot_acknowledge(
+        self, patient: Any, therapist: Any, unlinked_therapist: Any
+    ) -> None:
+        make_checkin(patient, symptoms=["blood_in_stool"])
+        client = signed_in(unlinked_therapist)
+        response = submit(client, f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge", form_page="/")
+        assert response.status_code == 404
+        assert not FlagAcknowledgement.objects.exists()
