@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from diary import selectors
 from diary.models import CareLink, CheckIn, Role, User
 
 
@@ -49,7 +50,7 @@ class TestSeedDemo:
     def test_it_makes_a_therapist_and_four_linked_patients_in_different_zones(self, seeded: str) -> None:
         therapist = User.objects.get(role=Role.THERAPIST)
         patients = User.objects.filter(role=Role.PATIENT)
-        assert patients.count() >= 4
+        assert patients.count() >= 6
         assert len({p.timezone for p in patients}) == patients.count()
         assert CareLink.objects.filter(therapist=therapist, ended_at__isnull=True).count() == patients.count()
         assert therapist.email in seeded
@@ -57,8 +58,10 @@ class TestSeedDemo:
 
     def test_it_writes_six_weeks_of_checkins(self, seeded: str) -> None:
         for patient in User.objects.filter(role=Role.PATIENT):
-            dates = set(CheckIn.objects.filter(patient=patient).values_list("local_date", flat=True))
-            assert len(dates) >= 41, patient.email
+            dates = sorted(set(CheckIn.objects.filter(patient=patient).values_list("local_date", flat=True)))
+            # Leo stopped checking in five days ago, on purpose: the "missed check-ins" example.
+            assert (dates[-1] - dates[0]).days >= 36, patient.email
+            assert len(dates) >= 36, patient.email
 
     def test_it_is_idempotent(self, seeded: str) -> None:
         before = (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count())
@@ -92,3 +95,27 @@ class TestSeedDemo:
             .values_list("weight_kg", flat=True)
         )
         assert weights[-1] <= max(weights) * 0.95
+
+    def test_the_therapists_list_shows_every_level_of_flag(self, seeded: str) -> None:
+        therapist = User.objects.get(role=Role.THERAPIST)
+        rows = selectors.patients_by_urgency(therapist)
+        levels = {flag["level"] for row in rows for flag in row["flags"]}
+        assert levels == {"emergency", "urgent", "review", "info"}
+        assert rows[0]["top_level"] == "emergency"
+
+    def test_the_mechanical_pain_patient_raises_no_urgent_or_review_flag(self, seeded: str) -> None:
+        james = User.objects.get(email="james@example.org")
+        levels = {flag["level"] for flag in selectors.flags_for(james)["flags"]}
+        assert not levels & {"emergency", "urgent", "review"}, selectors.flags_for(james)["flags"]
+
+    def test_each_patient_shows_the_pattern_they_stand_for(self, seeded: str) -> None:
+        expected = {
+            "maria@example.org": {"night_pain", "morning_pain_eases", "pain_unrelated_to_movement"},
+            "priya@example.org": {"persistent_fatigue"},
+            "tom@example.org": {"weight_loss"},
+            "grace@example.org": {"spinal_cord_compression_signs", "limb_numbness_tingling"},
+            "leo@example.org": {"missed_checkins"},
+        }
+        for email, codes in expected.items():
+            found = {flag["code"] for flag in selectors.flags_for(User.objects.get(email=email))["flags"]}
+            assert codes <= found, (email, found)

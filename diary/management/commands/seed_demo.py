@@ -79,7 +79,7 @@ def mechanical(day: int, slot: str, rng: random.Random) -> Fields | None:
     """Ordinary mechanical back pain: low on waking, worse after activity, rest helps, improving with therapy."""
     if slot == "night":
         return None
-    better = day / DAYS * 1.5  # improves as the exercise programme goes on
+    better = day / DAYS * 3  # improves as the exercise programme goes on
     if slot == "morning":
         fields: Fields = {
             "pain": clamp(1.5 - better / 2 + rng.uniform(-0.5, 1)),
@@ -141,9 +141,9 @@ def weight_loss(day: int, slot: str, rng: random.Random) -> Fields | None:
             "pain": clamp(3.5 + rng.uniform(-1, 1)),
             "pain_locations": ["lower_back"],
             "movement_effect": rng.choice(["worse", "no_change"]),
-            "fatigue": clamp(4.5 + rng.uniform(-1, 1)),
+            "fatigue": clamp(3 + rng.uniform(-1, 1)),
             "rest_helped": "somewhat",
-            "sleep_hours": round(rng.uniform(6, 7.5) * 2) / 2,
+            "sleep_hours": round(rng.uniform(6, 6.5) * 2) / 2,
         }
         if day % 3 == 0:
             fields["weight_kg"] = round(78.0 - 6.5 * day / DAYS + rng.uniform(-0.3, 0.3), 1)
@@ -152,10 +152,45 @@ def weight_loss(day: int, slot: str, rng: random.Random) -> Fields | None:
         return fields
     return {
         "pain": clamp(3.5 + rng.uniform(-1, 1)),
-        "fatigue": clamp(5 + rng.uniform(-1, 1)),
+        "fatigue": clamp(3.5 + rng.uniform(-1, 1)),
         "exercise_minutes": rng.choice([0, 15, 20]),
         "notes": rng.choice(["", "", "Not hungry again.", "Clothes feel loose."]),
     }
+
+
+def cord_compression(day: int, slot: str, rng: random.Random) -> Fields | None:
+    """Weeks of numbness and tingling after chemotherapy, then legs weak and walking hard in the last two days."""
+    if slot == "night":
+        return None
+    recent = day >= DAYS - 2
+    symptoms = ["limb_numbness_tingling"] if rng.random() < 0.6 else []
+    if recent:
+        symptoms += ["limb_weakness", "difficulty_walking"]
+    if slot == "morning":
+        return {
+            "pain": clamp(4 + (1.5 if recent else 0) + rng.uniform(-1, 1)),
+            "pain_locations": ["mid_back", "leg_left", "leg_right"] if recent else ["mid_back"],
+            "movement_effect": rng.choice(["worse", "better"]),
+            "fatigue": clamp(3 + rng.uniform(-1, 1)),
+            "rest_helped": "yes",
+            "sleep_hours": round(rng.uniform(6, 6.5) * 2) / 2,
+            "symptoms": symptoms,
+            "notes": "Legs gave way on the stairs." if recent else "",
+        }
+    return {
+        "pain": clamp(3.5 + rng.uniform(-1, 1)),
+        "movement_effect": rng.choice(["worse", "better"]),
+        "fatigue": clamp(3 + rng.uniform(-1, 1)),
+        "rest_helped": "yes",
+        "symptoms": symptoms,
+    }
+
+
+def stopped_checking_in(day: int, slot: str, rng: random.Random) -> Fields | None:
+    """Mild mechanical pain, well managed, and no check-ins for the last five days."""
+    if day >= DAYS - 5:
+        return None
+    return mechanical(day, slot, rng)
 
 
 @dataclass(frozen=True)
@@ -196,11 +231,27 @@ PATIENTS = [
     DemoPatient(
         "tom@example.org", "Tom Becker", "America/Los_Angeles", "losing weight without trying", weight_loss, None
     ),
+    DemoPatient(
+        "grace@example.org",
+        "Grace Kim",
+        "Australia/Sydney",
+        "weak legs and difficulty walking in the last two days (emergency), after weeks of numb feet",
+        cord_compression,
+        None,
+    ),
+    DemoPatient(
+        "leo@example.org",
+        "Leo Martin",
+        "Europe/Paris",
+        "mild back pain, and no check-ins for five days",
+        stopped_checking_in,
+        None,
+    ),
 ]
 
 
 class Command(BaseCommand):
-    help = "Load a demo clinic: one therapist and four patients with six weeks of check-ins each."
+    help = "Load a demo clinic: one therapist and six patients with six weeks of check-ins each."
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
