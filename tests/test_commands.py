@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from diary import selectors
-from diary.models import CareLink, CheckIn, Role, User
+from diary import selectors, services
+from diary.models import CareLink, CheckIn, FlagState, Role, User
 
 
 def test_it_creates_a_therapist_with_a_password_from_stdin(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,3 +122,17 @@ class TestSeedDemo:
         for email, codes in expected.items():
             found = {flag["code"] for flag in selectors.flags_for(User.objects.get(email=email))["flags"]}
             assert codes <= found, (email, found)
+
+
+def test_refresh_flags_rejudges_diaries_whose_day_has_turned(patient: Any) -> None:
+    """After midnight in the patient's zone, the command brings the stored flags up to today."""
+
+    start = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        services.checkin_create(patient=patient, client_uuid=uuid4(), recorded_at=start, pain=3)
+    assert FlagState.objects.get(patient=patient).as_of.isoformat() == "2026-03-10"
+    with time_machine.travel(start + timedelta(days=4), tick=False):
+        call_command("refresh_flags", stdout=io.StringIO())
+    state = FlagState.objects.get(patient=patient)
+    assert state.as_of.isoformat() == "2026-03-14"
+    assert [flag["code"] for flag in state.flags] == ["missed_checkins"]

@@ -1,0 +1,29 @@
+"""manage.py refresh_flags: re-judge every diary whose stored flags are from an earlier day.
+
+Flags are re-judged with each check-in and, lazily, on the first read after a
+patient's day turns. Run this shortly after midnight (cron, or a platform's
+scheduler) so that no therapist's first page of the day waits for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from diary import selectors
+from diary.models import Role, User
+
+
+class Command(BaseCommand):
+    help = "Re-judge the flags of every patient whose stored flags are not from their today."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", type=int, default=100, help="Patients re-judged per transaction.")
+
+    def handle(self, *args: Any, batch: int, **options: Any) -> None:
+        patients = list(User.objects.filter(role=Role.PATIENT, is_active=True).order_by("pk"))
+        for start in range(0, len(patients), batch):
+            # Only the stale ones among each batch are re-judged, in a few queries per batch.
+            selectors.fresh_flag_states(patients[start : start + batch])
+        self.stdout.write(f"Flags are up to date for {len(patients)} patients.")
