@@ -11,25 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from diary.models import CheckIn, Symptom, User
+from diary.services import CHECKIN_FIELDS
 
-CSV_COLUMNS = [
-    "id",
-    "client_uuid",
-    "recorded_at",
-    "local_date",
-    "part_of_day",
-    "pain",
-    "pain_locations",
-    "movement_effect",
-    "fatigue",
-    "rest_helped",
-    "sleep_hours",
-    "woke_from_pain",
-    "weight_kg",
-    "exercise_minutes",
-    "symptoms",
-    "notes",
-]
+# Every field of a check-in, after the ones the server adds.
+CSV_COLUMNS = ["id", "client_uuid", "recorded_at", "local_date", "part_of_day", *CHECKIN_FIELDS[1:]]
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -39,15 +39,20 @@ def patients_visible_to(user: User) -> QuerySet[User]:
     return User.objects.none()
 
 
-def patient_for(user: User, patient_id: object) -> User:
-    """The patient with this id if the user may see them, else 404 (never 403: no hint that they exist)."""
+def _visible_or_404(objects: QuerySet[Any], pk: object) -> Any:
+    """The object with this id among those the caller may see, else 404 (never 403: no hint that it exists)."""
     try:
-        pk = int(str(patient_id))
+        found = objects.filter(pk=int(str(pk))).first()
     except ValueError:
-        raise Http404 from None
-    patient = patients_visible_to(user).filter(pk=pk).first()
-    if patient is None:
+        found = None
+    if found is None:
         raise Http404
+    return found
+
+
+def patient_for(user: User, patient_id: object) -> User:
+    """The patient with this id if the user may see them, else 404."""
+    patient: User = _visible_or_404(patients_visible_to(user), patient_id)
     return patient
 
 
@@ -63,13 +68,7 @@ def checkins_of(patient: User, *, since: date | None = None, until: date | None 
 
 def own_checkin(patient: User, checkin_id: object) -> CheckIn:
     """One of the patient's own check-ins, else 404."""
-    try:
-        pk = int(str(checkin_id))
-    except ValueError:
-        raise Http404 from None
-    checkin = CheckIn.objects.filter(patient=patient, pk=pk).select_related("patient").first()
-    if checkin is None:
-        raise Http404
+    checkin: CheckIn = _visible_or_404(CheckIn.objects.filter(patient=patient).select_related("patient"), checkin_id)
     return checkin
 
 
@@ -92,13 +91,7 @@ def active_links(user: User) -> QuerySet[CareLink]:
 
 def active_link_for(user: User, link_id: object) -> CareLink:
     """An active link the user is a side of, else 404."""
-    try:
-        pk = int(str(link_id))
-    except ValueError:
-        raise Http404 from None
-    link = active_links(user).filter(pk=pk).first()
-    if link is None:
-        raise Http404
+    link: CareLink = _visible_or_404(active_links(user), link_id)
     return link
 
 
