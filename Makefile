@@ -39,7 +39,7 @@ test: install
 # Benchmarks, not timed tests: the trend module on one patient-year, and a therapist's list of
 # 200 patients. Each builds its own data (bench_api.py in a throwaway test database) and prints figures.
 bench: install
-	@if [ -f tests/trends/bench_trends.py ]; then $(BIN)/python tests/trends/bench_trends.py; fi
+	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
 
 lint: install

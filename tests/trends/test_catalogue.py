@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from diary import trends
-from diary.trends import LEVELS, RULES
+from diary.trends import LEVELS, RULES, rules
 
 # CLINICAL.md's flag catalogue, code → level (limb_numbness_tingling is "urgent, or review").
 CATALOGUE = {
@@ -51,7 +51,7 @@ def test_it_matches_the_catalogue_table_in_clinical_md() -> None:
 def test_each_rule_is_one_documented_function_naming_its_source(rule: trends.Rule) -> None:
     """The function is named after its code and its docstring says where the rule comes from."""
     assert rule.judge.__name__ == rule.code
-    assert getattr(trends, rule.code) is rule.judge
+    assert getattr(rules, rule.code) is rule.judge
     doc = inspect.getdoc(rule.judge) or ""
     assert re.search(r"^Source: \S", doc, flags=re.MULTILINE), f"{rule.code} names no source"
     assert rule.source

@@ -1,36 +1,16 @@
-"""The trend module: the patterns CLINICAL.md asks us to watch for, found in a diary.
-
-Pure Python on purpose: no Django, no clock, no database. It takes plain frozen
-records (the check-ins as the rules need them, and the few profile facts) and
-an explicit as-of date, and returns frozen Flag records. That keeps every rule
-testable from a table and lets the same code run anywhere.
-
-Each rule is one function named after its flag code, with its source in the
-docstring. A rule answers one of three ways:
-- a Finding: the pattern holds; it can explain itself (detail and evidence);
-- None: judged, and the pattern does not hold;
-- NOT_ENOUGH_DATA: the diary cannot show the pattern yet, so the rule never guesses.
-
-"Last N days" always means the N local dates ending on the as-of date, inclusive.
-Every explanation's evidence names the check-ins behind it under "checkin_ids": an
-acknowledged flag is raised again when a later check-in adds a new id.
-"""
+"""The flag catalogue of CLINICAL.md: one function per rule, each naming its source."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
-from enum import Enum
-from itertools import groupby
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-LEVELS = ("emergency", "urgent", "review", "info")
-LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+from diary.trends.records import NOT_ENOUGH_DATA, Day, Diary, Entry, Explanation, Finding, Outcome, PatientFacts
+from diary.trends.wording import SYMPTOM_WORDS, fmt_date, fmt_dates, fmt_number, fmt_range
 
 CORD_COMPRESSION_SYMPTOMS = frozenset(
     {"limb_weakness", "difficulty_walking", "saddle_numbness", "bladder_control_loss", "bowel_control_loss"}
@@ -42,201 +22,6 @@ WEIGHT_LOSS_SYMPTOMS = frozenset({"unexplained_weight_loss"})
 BLADDER_BOWEL_SYMPTOMS = frozenset({"urinary_change", "bowel_change"})
 NIGHT_SWEATS_SYMPTOMS = frozenset({"night_sweats"})
 SLEEP_SYMPTOMS = frozenset({"difficulty_sleeping"})
-
-SYMPTOM_WORDS = {
-    "limb_weakness": "arms or legs weak or heavy",
-    "difficulty_walking": "difficulty walking",
-    "saddle_numbness": "numbness between the legs or buttocks",
-    "bladder_control_loss": "leaking urine or unable to pass urine",
-    "bowel_control_loss": "loss of bowel control",
-    "limb_numbness_tingling": "numbness or tingling in arms or legs",
-    "blood_in_stool": "blood in stool",
-    "blood_in_urine": "blood in urine",
-    "pain_worse_straining": "pain worse on coughing, sneezing or straining",
-    "band_like_pain": "a band of pain around the chest or belly",
-    "urinary_change": "a change in passing urine",
-    "bowel_change": "a change in bowel habits",
-    "night_sweats": "heavy night sweats",
-    "unexplained_weight_loss": "losing weight without trying",
-    "difficulty_sleeping": "difficulty sleeping",
-}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One check-in as the rules see it. local_date, local_time and part_of_day are in the patient's zone."""
-
-    id: int
-    local_date: date
-    local_time: time
-    part_of_day: str
-    pain: int | None = None
-    movement_effect: str | None = None
-    fatigue: int | None = None
-    rest_helped: str | None = None
-    sleep_hours: float | None = None
-    woke_from_pain: bool | None = None
-    weight_kg: float | None = None
-    symptoms: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class PatientFacts:
-    therapy_started_on: date | None = None
-
-
-Explanation = tuple[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """The pattern holds. `explain` writes the detail (plain numbers) and the evidence (figures, check-in ids).
-
-    Writing them waits until a flag is shown: `since` re-judges a rule on every earlier day of its
-    run and needs to know only whether it held, and for a long run the words would cost more than
-    the judging.
-    """
-
-    explain: Callable[[], Explanation]
-    level: str | None = None  # only for rules whose level depends on the evidence
-
-
-class _NotEnoughData(Enum):
-    NOT_ENOUGH_DATA = "not enough data"
-
-
-NOT_ENOUGH_DATA = _NotEnoughData.NOT_ENOUGH_DATA
-Outcome = Finding | None | _NotEnoughData
-
-
-@dataclass(frozen=True)
-class Flag:
-    code: str
-    level: str
-    title: str
-    detail: str
-    since: date
-    evidence: Mapping[str, Any]
-    source: str
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    as_of: date
-    flags: tuple[Flag, ...]
-    not_enough_data: tuple[str, ...]
-
-
-# Time order within a local date. In the hour repeated when clocks go back, 01:30 comes twice: the
-# time's fold (0 for the first, 1 for the second, as zoneinfo sets it) keeps them in the order they happened.
-_time_order = attrgetter("local_time", "local_time.fold", "id")
-
-
-class Day(NamedTuple):
-    """One local date of the diary: its check-ins, and the daily figures the rules read, worked out once."""
-
-    local_date: date
-    entries: list[Entry]  # time order
-    scored: list[Entry]  # those with a pain score, time order: the first is the day's first pain, the last its last
-    top: Entry | None  # the earliest check-in with the day's highest pain
-    pain_max: int | None
-    night_pain: int | None  # the highest pain at a night check-in (00:00–05:59)
-    woke_from_pain: bool | None  # True if any check-in says pain woke them, False if all that answered say not
-    fatigue_max: int | None
-    rest_helped: list[str]  # the day's answers to "did rest or sleep ease the tiredness"
-    sleep_hours: float | None  # the longest sleep reported
-    symptoms: frozenset[str]
-
-    @classmethod
-    def of(cls, day: date, entries: list[Entry]) -> Day:
-        # One pass over the day's check-ins: a year of diary builds 365 of these on every evaluation.
-        entries.sort(key=_time_order)
-        scored: list[Entry] = []
-        top = None
-        night_pain = woke = fatigue_max = sleep_hours = None
-        rest_helped: list[str] = []
-        symptoms: set[str] = set()
-        for entry in entries:
-            if entry.pain is not None:
-                scored.append(entry)
-                if top is None or entry.pain > (top.pain or 0):
-                    top = entry
-                if entry.part_of_day == "night" and (night_pain is None or entry.pain > night_pain):
-                    night_pain = entry.pain
-            if entry.woke_from_pain is not None:
-                woke = bool(woke) or entry.woke_from_pain
-            if entry.fatigue is not None and (fatigue_max is None or entry.fatigue > fatigue_max):
-                fatigue_max = entry.fatigue
-            if entry.rest_helped is not None:
-                rest_helped.append(entry.rest_helped)
-            if entry.sleep_hours is not None and (sleep_hours is None or entry.sleep_hours > sleep_hours):
-                sleep_hours = entry.sleep_hours
-            symptoms.update(entry.symptoms)
-        return cls(
-            day,
-            entries,
-            scored,
-            top,
-            top.pain if top else None,
-            night_pain,
-            woke,
-            fatigue_max,
-            rest_helped,
-            sleep_hours,
-            frozenset(symptoms),
-        )
-
-
-class Diary:
-    """A patient's check-ins grouped by local date; only dates with check-ins have a Day."""
-
-    def __init__(self, entries: Iterable[Entry]) -> None:
-        by_date: dict[date, list[Entry]] = defaultdict(list)
-        for entry in entries:
-            by_date[entry.local_date].append(entry)
-        self.dates = sorted(by_date)
-        self.days = [Day.of(day, by_date[day]) for day in self.dates]
-        self.weighed = [e for day in self.days for e in day.entries if e.weight_kg is not None]
-        self.weighed_dates = [e.local_date for e in self.weighed]
-
-    def window(self, as_of: date, days: int) -> list[Day]:
-        """The Days among the `days` local dates ending on as_of, oldest first."""
-        start = bisect_left(self.dates, as_of - timedelta(days=days - 1))
-        return self.days[start : bisect_right(self.dates, as_of)]
-
-    def latest_on_or_before(self, as_of: date) -> Day | None:
-        index = bisect_right(self.dates, as_of)
-        return self.days[index - 1] if index else None
-
-    def weights_between(self, first: date, last: date) -> list[Entry]:
-        """The check-ins with a weight from `first` to `last` inclusive, in time order."""
-        return self.weighed[bisect_left(self.weighed_dates, first) : bisect_right(self.weighed_dates, last)]
-
-
-# --- wording helpers ------------------------------------------------------
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def fmt_date(day: date) -> str:
-    return f"{MONTHS[day.month - 1]} {day.day}"
-
-
-def fmt_dates(days: Iterable[date]) -> str:
-    """Dates as a reader says them: "Mar 3, 5, 8, 9" (the month once per run of the same month)."""
-    return ", ".join(
-        f"{MONTHS[month - 1]} " + ", ".join(str(day.day) for day in same_month)
-        for month, same_month in groupby(sorted(days), key=attrgetter("month"))
-    )
-
-
-def fmt_number(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def fmt_range(values: Sequence[float]) -> str:
-    low, high = min(values), max(values)
-    return fmt_number(low) if low == high else f"{fmt_number(low)}–{fmt_number(high)}"
 
 
 def _isodates(days: Iterable[date]) -> list[str]:
@@ -250,9 +35,6 @@ def _ids(entries: Iterable[Entry]) -> list[int]:
 def _at_least(value: float | None, threshold: float) -> bool:
     """An answer at or above a threshold; a question not answered is not."""
     return value is not None and value >= threshold
-
-
-# --- the rules ---------------------------------------------------------------
 
 
 def _symptom_finding(diary: Diary, as_of: date, days: int, symptoms: frozenset[str], min_days: int = 1) -> Outcome:
@@ -860,55 +642,3 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
-
-
-def _since(rule: Rule, diary: Diary, facts: PatientFacts, as_of: date) -> date:
-    """The first date of the unbroken run of days, ending on as_of, on which the rule held (at any level).
-
-    Before the first check-in no rule can hold, so the walk back stops there.
-    """
-    since = as_of
-    first = diary.dates[0] if diary.dates else as_of
-    while since > first and isinstance(rule.judge(diary, facts, since - timedelta(days=1)), Finding):
-        since -= timedelta(days=1)
-    return since
-
-
-def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date) -> Evaluation:
-    """Every rule of the catalogue, judged on the diary as it stood at the end of as_of."""
-    diary = Diary(entry for entry in entries if entry.local_date <= as_of)
-    flags: list[Flag] = []
-    lacking: list[str] = []
-    for rule in RULES:
-        outcome = rule.judge(diary, facts, as_of)
-        if outcome is NOT_ENOUGH_DATA:
-            lacking.append(rule.code)
-        elif isinstance(outcome, Finding):
-            detail, evidence = outcome.explain()
-            flags.append(
-                Flag(
-                    code=rule.code,
-                    level=outcome.level or rule.level,
-                    title=rule.title,
-                    detail=detail,
-                    since=_since(rule, diary, facts, as_of),
-                    evidence=evidence,
-                    source=rule.source,
-                )
-            )
-    flags.sort(key=lambda flag: LEVEL_RANK[flag.level])
-    return Evaluation(as_of=as_of, flags=tuple(flags), not_enough_data=tuple(lacking))
-
-
-def entry_from(
-    *, id: int, recorded_local: datetime, part_of_day: str, symptoms: Iterable[str] = (), **fields: Any
-) -> Entry:
-    """Build an Entry from a check-in's local time; a convenience for callers and tests."""
-    return Entry(
-        id=id,
-        local_date=recorded_local.date(),
-        local_time=recorded_local.time().replace(tzinfo=None),
-        part_of_day=part_of_day,
-        symptoms=frozenset(symptoms),
-        **fields,
-    )
