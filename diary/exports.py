@@ -69,7 +69,6 @@ def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
     return {
         "patient": {
             "id": patient.pk,
-            "email": patient.email,
             "display_name": patient.display_name,
             "timezone": patient.timezone,
             "therapy_started_on": patient.therapy_started_on.isoformat() if patient.therapy_started_on else None,

@@ -1,4 +1,4 @@
-"""The caller's own diary, downloaded."""
+"""A diary, downloaded: the caller's own, or a linked patient's for their therapist."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from diary import exports, selectors
-from diary.api.common import IsPatient, errors
+from diary.api.common import IsPatient, IsTherapist, errors
 from diary.models import User
 
 FORMATS = {
@@ -58,23 +58,45 @@ class FormatParameterNegotiation(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
+class ExportQuery(serializers.Serializer):
+    format = serializers.ChoiceField(choices=list(FORMATS))
+
+
+FORMAT_PARAMETER = OpenApiParameter("format", str, enum=list(FORMATS), required=True)
+EXPORT_ANSWER = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, JSON, or a FHIR R4 Bundle.")
+
+
+def checked_format(request: Any) -> str:
+    query = ExportQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    export_format: str = query.validated_data["format"]
+    return export_format
+
+
 class ExportView(APIView):
     permission_classes = [IsPatient]
     content_negotiation_class = FormatParameterNegotiation
 
-    class ExportQuery(serializers.Serializer):
-        format = serializers.ChoiceField(choices=list(FORMATS))
-
     @extend_schema(
         operation_id="export_retrieve",
-        parameters=[OpenApiParameter("format", str, enum=list(FORMATS), required=True)],
-        responses={
-            200: OpenApiResponse(OpenApiTypes.BINARY, description="CSV, JSON, or a FHIR R4 Bundle."),
-            **errors(400, 401, 403),
-        },
+        parameters=[FORMAT_PARAMETER],
+        responses={200: EXPORT_ANSWER, **errors(400, 401, 403)},
     )
     def get(self, request: Any) -> HttpResponse:
         """Download the caller's whole diary."""
-        query = self.ExportQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        return export_response(request.user, query.validated_data["format"])
+        return export_response(request.user, checked_format(request))
+
+
+class PatientExportView(APIView):
+    permission_classes = [IsTherapist]
+    content_negotiation_class = FormatParameterNegotiation
+
+    @extend_schema(
+        operation_id="patients_export_retrieve",
+        parameters=[FORMAT_PARAMETER],
+        responses={200: EXPORT_ANSWER, **errors(400, 401, 403, 404)},
+    )
+    def get(self, request: Any, patient_id: int) -> HttpResponse:
+        """Download a linked patient's whole diary."""
+        patient = selectors.patient_for(request.user, patient_id)
+        return export_response(patient, checked_format(request))

@@ -30,6 +30,7 @@ urlpatterns = [
     *both("links/<int:link_id>", links.LinkDetailView.as_view(), "link"),
     *both("patients", patients.PatientListView.as_view(), "patients"),
     *both("patients/<int:patient_id>/checkins", patients.PatientCheckinListView.as_view(), "patient-checkins"),
+    *both("patients/<int:patient_id>/export", export.PatientExportView.as_view(), "patient-export"),
     *both("flags", flags.FlagListView.as_view(), "flags"),
     *both("trends", flags.TrendsView.as_view(), "trends"),
     *both("patients/<int:patient_id>/flags", flags.PatientFlagListView.as_view(), "patient-flags"),

@@ -145,6 +145,13 @@ MATRIX = [
         statuses(403, 403, 200, 404, 404, 401),
         sees_pat_note=frozenset({THEA}),
     ),
+    Case(
+        "patients/<int:patient_id>/export",
+        "GET",
+        statuses(403, 403, 200, 404, 404, 401),
+        query={"format": "json"},
+        sees_pat_note=frozenset({THEA}),
+    ),
     Case("flags", "GET", statuses(200, 200, 403, 403, 403, 401)),
     Case("trends", "GET", statuses(200, 200, 403, 403, 403, 401), query={"days": "7"}),
     Case("patients/<int:patient_id>/flags", "GET", statuses(403, 403, 200, 404, 404, 401)),
