@@ -63,7 +63,12 @@ class ExportQuery(serializers.Serializer):
 
 
 FORMAT_PARAMETER = OpenApiParameter("format", str, enum=list(FORMATS), required=True)
-EXPORT_ANSWER = OpenApiResponse(OpenApiTypes.BINARY, description="CSV, JSON, or a FHIR R4 Bundle.")
+# The download, by format: one response per content type.
+EXPORT_ANSWERS = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="format=csv: one row per check-in."),
+    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="format=json: the diary."),
+    (200, "application/fhir+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="format=fhir: an R4 Bundle."),
+}
 
 
 def checked_format(request: Any) -> str:
@@ -80,7 +85,7 @@ class ExportView(APIView):
     @extend_schema(
         operation_id="export_retrieve",
         parameters=[FORMAT_PARAMETER],
-        responses={200: EXPORT_ANSWER, **errors(400, 401, 403)},
+        responses={**EXPORT_ANSWERS, **errors(400, 401, 403)},
     )
     def get(self, request: Any) -> HttpResponse:
         """Download the caller's whole diary."""
@@ -94,7 +99,7 @@ class PatientExportView(APIView):
     @extend_schema(
         operation_id="patients_export_retrieve",
         parameters=[FORMAT_PARAMETER],
-        responses={200: EXPORT_ANSWER, **errors(400, 401, 403, 404)},
+        responses={**EXPORT_ANSWERS, **errors(400, 401, 403, 404)},
     )
     def get(self, request: Any, patient_id: int) -> HttpResponse:
         """Download a linked patient's whole diary."""

@@ -24,8 +24,9 @@ class LinkOutput(serializers.Serializer):
     """A patient sees the therapist; a therapist sees the patient."""
 
     id = serializers.IntegerField()
-    therapist = PersonSerializer()
-    patient = PersonSerializer()
+    # Only the other side is shown, so each is absent in one of the two views.
+    therapist = PersonSerializer(required=False)
+    patient = PersonSerializer(required=False)
     created_at = serializers.DateTimeField()
 
 
