@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("diary.api.urls")),
+    path("", include("frontend.pwa_urls")),
     path("", include("frontend.urls")),
 ]
 

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from diary.models import CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
+from diary.trends import CORD_COMPRESSION_SYMPTOMS
 
 # The IANA areas people recognise; the old aliases ("US/Pacific", "GB") stay valid
 # in the database but would only clutter a list someone has to scroll on a phone.
@@ -299,6 +300,10 @@ class CheckinForm(PageForm):
             for title, codes in SYMPTOM_GROUPS
         ]
 
+    def emergency_symptoms(self) -> str:
+        """The symptom codes the device itself answers with emergency guidance (checkin.js), space-separated."""
+        return " ".join(sorted(CORD_COMPRESSION_SYMPTOMS))
+
     def checkin_fields(self) -> dict[str, Any]:
         """The cleaned answers, as keyword arguments for services.checkin_create / checkin_update."""
         fields = {name: self.cleaned_data[name] for name in self.fields if name not in ("client_uuid", "recorded_at")}
@@ -315,6 +320,18 @@ class CheckinCreateForm(CheckinForm):
         super().__init__(*args, **kwargs)
         self.fields["recorded_at"].label = "Earlier time (optional)"
         self.fields["recorded_at"].help_text = "Only if you are recording how you were earlier. Leave empty for now."
+
+
+class CheckinShellForm(CheckinCreateForm):
+    """The same questions for the offline app shell (frontend/pwa.py), without a client_uuid.
+
+    The shell is cached once for everyone on the phone, so it must not carry a key;
+    the device makes one for each check-in it saves.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["client_uuid"]
 
 
 def checkin_initial(checkin: CheckIn) -> dict[str, Any]:

@@ -139,12 +139,20 @@ class LoginPage(LoginView):
         return response
 
 
+# On a shared phone, signing out must leave nothing of the diary behind: the browser
+# empties its caches and the site's storage (the offline outbox in IndexedDB, the
+# service worker's cache). Not "cookies": Django ends the session itself, and the
+# "You have signed out" message travels in a cookie. diary/api/accounts.py sends the same.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
 class LogoutPage(LogoutView):
     """POST only (Django's LogoutView); says so afterwards, which matters on a shared phone."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You have signed out.")
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
 
 

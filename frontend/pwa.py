@@ -1,0 +1,184 @@
+"""What makes the diary an installable, offline-capable app: the service worker, the manifest,
+the data-free check-in shell and the offline page.
+
+None of these ever holds personal data. The shell and the offline page are rendered
+without the request (no user, no session, no CSRF token, no messages), so the same
+bytes go to everyone and are safe to keep in a cache on a shared phone. They are
+public for the same reason: the worker fetches them at install, without cookies.
+
+The worker's cache version is a digest of everything it precaches, computed here,
+so any deploy that changes a precached file (or the shell's markup) changes the
+version, and the new worker replaces the old cache.
+
+These answers are compressed here (gzip_page) because nothing in them is secret or
+reflects a request, so compression cannot leak anything (BREACH); pages with
+personal data are left to the deployment's own choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import get_template, render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
+
+from frontend.forms import CheckinShellForm
+
+# Every static file the check-in shell needs offline, icons included.
+PRECACHED_STATIC = (
+    "frontend/app.css",
+    "frontend/app.js",
+    "frontend/checkin.js",
+    "frontend/outbox.js",
+    "frontend/icon.svg",
+    "frontend/icons/icon-192.png",
+    "frontend/icons/icon-512.png",
+    "frontend/icons/maskable-192.png",
+    "frontend/icons/maskable-512.png",
+    "frontend/icons/apple-touch-icon.png",
+)
+
+THEME_COLOUR = "#0b4f8a"
+BACKGROUND_COLOUR = "#f5f7f9"
+
+
+def _shell_context() -> dict[str, Any]:
+    """What the context processors would add, minus everything about the person asking."""
+    return {"clinic_name": settings.CLINIC_NAME, "clinic_acute_phone": settings.CLINIC_ACUTE_PHONE}
+
+
+def shell_html() -> str:
+    return render_to_string(
+        "frontend/checkin.html",
+        {**_shell_context(), "app_shell": "checkin", "form": CheckinShellForm()},
+    )
+
+
+def offline_html() -> str:
+    return render_to_string("frontend/offline.html", {**_shell_context(), "app_shell": "offline"})
+
+
+def manifest_data() -> dict[str, Any]:
+    def icon(path: str, size: int, purpose: str) -> dict[str, str]:
+        return {"src": static(path), "sizes": f"{size}x{size}", "type": "image/png", "purpose": purpose}
+
+    return {
+        "id": "/",
+        "name": f"{settings.CLINIC_NAME} pain and fatigue diary",
+        "short_name": "Diary",
+        "description": "Record pain and tiredness in a few taps, even without a connection.",
+        "lang": "en",
+        "dir": "ltr",
+        "start_url": reverse("frontend:home"),
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [
+            icon("frontend/icons/icon-192.png", 192, "any"),
+            icon("frontend/icons/icon-512.png", 512, "any"),
+            icon("frontend/icons/maskable-192.png", 192, "maskable"),
+            icon("frontend/icons/maskable-512.png", 512, "maskable"),
+            {"src": static("frontend/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
+    }
+
+
+def precache_urls() -> list[str]:
+    return [
+        reverse("pwa:checkin_shell"),
+        reverse("pwa:offline"),
+        reverse("pwa:manifest"),
+        *(static(path) for path in PRECACHED_STATIC),
+    ]
+
+
+def cache_version() -> str:
+    """A digest of every byte the worker precaches, and of the worker itself.
+
+    With ManifestStaticFilesStorage the URLs already carry each file's hash; in
+    development they do not, so the files' contents go in as well.
+    """
+    digest = hashlib.sha256()
+    for part in (shell_html(), offline_html(), json.dumps(manifest_data(), sort_keys=True)):
+        digest.update(part.encode())
+    digest.update(get_template("frontend/sw.js").template.source.encode())
+    hashed = static_names_are_hashed()
+    for path in PRECACHED_STATIC:
+        digest.update(static(path).encode())
+        found = None if hashed else finders.find(path)
+        if isinstance(found, str):
+            with open(found, "rb") as file:
+                digest.update(file.read())
+    return digest.hexdigest()[:16]
+
+
+def static_names_are_hashed() -> bool:
+    """True under ManifestStaticFilesStorage (production), where a file's name changes with its content."""
+    return not static("frontend/app.js").endswith("/app.js")
+
+
+@require_GET
+@gzip_page
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The worker, at the root so that its scope is the whole site (TESTING.md: not from /static/)."""
+    context = {
+        "version": cache_version(),
+        "precache": json.dumps(precache_urls()),
+        "home_url": reverse("frontend:home"),
+        "shell_url": reverse("pwa:checkin_shell"),
+        "offline_url": reverse("pwa:offline"),
+        "static_prefix": settings.STATIC_URL,
+        # Hashed names never change content, so the browser's HTTP cache may supply them;
+        # unhashed ones (development) must be checked with the server.
+        "static_cache_mode": "default" if static_names_are_hashed() else "no-cache",
+        "outbox_url": static("frontend/outbox.js"),
+        "api_urls": json.dumps(api_urls()),
+    }
+    response = HttpResponse(
+        render_to_string("frontend/sw.js", context), content_type="application/javascript; charset=utf-8"
+    )
+    # Always checked with the server, so a deploy reaches every phone on its next visit.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def api_urls() -> dict[str, str]:
+    """The API paths the outbox uses in the worker (pages read the same from data-* attributes of base.html)."""
+    return {
+        # Nothing under here is ever cached by the worker.
+        "prefix": "/api/",
+        "me": reverse("api:me"),
+        "csrf": reverse("api:csrf"),
+        "checkins": reverse("api:checkins"),
+    }
+
+
+@require_GET
+@gzip_page
+def manifest(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(manifest_data(), content_type="application/manifest+json")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+@gzip_page
+def checkin_shell(request: HttpRequest) -> HttpResponse:
+    """The check-in form with nobody's data in it: what / shows when the phone is offline."""
+    return HttpResponse(shell_html())
+
+
+@require_GET
+@gzip_page
+def offline(request: HttpRequest) -> HttpResponse:
+    """What every other page shows offline: pages with health data are never kept on the phone."""
+    return HttpResponse(offline_html())

@@ -1,0 +1,176 @@
+// Every page: installs the service worker, remembers who is signed in on this phone,
+// sends the outbox whenever there is a chance, and warns before sign-out loses check-ins.
+import "./outbox.js";
+
+export const outbox = self.diaryOutbox;
+
+const data = document.body.dataset;
+const shell = data.appShell;
+const SYNC_TAG = "diary-outbox";
+const RETRY_MS = 30000;
+
+export const apiUrls = { me: data.apiMe, csrf: data.apiCsrf, checkins: data.apiCheckins };
+
+// A line in the page's status region (base.html), read out by screen readers.
+export function say(text) {
+  const line = document.createElement("p");
+  line.className = "message message-info";
+  line.textContent = text;
+  document.querySelector(".messages").append(line);
+}
+
+export function count(n) {
+  return n === 1 ? "1 check-in" : `${n} check-ins`;
+}
+
+// --- the service worker ---------------------------------------------------
+
+if ("serviceWorker" in navigator) {
+  const updating = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (updating) say("The app was updated.");
+  });
+  navigator.serviceWorker.register(data.serviceWorker, { scope: "/", updateViaCache: "none" }).catch(() => {});
+}
+
+export async function syncLater() {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.sync) await registration.sync.register(SYNC_TAG);
+  } catch (error) {
+    // No Background Sync here: the page sends on load, on `online` and when shown again.
+  }
+}
+
+// --- who is signed in on this phone ---------------------------------------
+
+// The page says; the offline shell names nobody, so it asks what the last real page said.
+export async function currentUser() {
+  if (data.userId) return { id: Number(data.userId), role: data.userRole };
+  if (!shell) return null;
+  try {
+    return await outbox.signedInUser();
+  } catch (error) {
+    return null;
+  }
+}
+
+if (!shell) {
+  const user = data.userId ? { id: Number(data.userId), role: data.userRole } : null;
+  outbox.rememberUser(user).catch(() => {});
+}
+
+// --- sending --------------------------------------------------------------
+
+const listeners = new Set();
+const summaries = [];
+let running = null;
+let again = false;
+let retry = null;
+
+// Whatever sent (this page, another tab, the worker), every listener hears it once.
+export function onSummary(listener) {
+  listeners.add(listener);
+  summaries.forEach(listener);
+}
+
+function heard(summary) {
+  summaries.push(summary);
+  listeners.forEach((listener) => listener(summary));
+  if (summary.serverError && !retry) retry = setTimeout(() => { retry = null; requestFlush(); }, RETRY_MS);
+  followAlerts(summary);
+}
+
+// One flush at a time from this page; a request during one runs another right after it.
+export function requestFlush() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    let summary = null;
+    do {
+      again = false;
+      summary = await outbox.flush(apiUrls).catch(() => null);
+      if (summary) heard(summary);
+    } while (again);
+    return summary;
+  })().finally(() => { running = null; });
+  return running;
+}
+
+// The diary answered with emergency or urgent flags: show what to do, as the plain form would.
+async function followAlerts(summary) {
+  const user = await currentUser();
+  const alerted = (summary.sent || []).some((sent) => sent.alerts.length);
+  if (!alerted || !user || summary.userId !== user.id || document.visibilityState !== "visible") return;
+  if (new URL(data.alertUrl, location.href).pathname !== location.pathname) location.assign(data.alertUrl);
+}
+
+outbox.onChange((message) => {
+  if ("sent" in message) heard(message);
+  else listeners.forEach((listener) => listener(message));
+});
+
+requestFlush();
+addEventListener("online", requestFlush);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") requestFlush();
+});
+
+// --- signing out on a shared phone ------------------------------------------
+
+const signOutForm = document.querySelector("form[data-sign-out]");
+const signOutDialog = document.getElementById("sign-out-dialog");
+
+async function unsent() {
+  const user = await currentUser();
+  if (!user) return 0;
+  try {
+    return (await outbox.items(user.id)).length;
+  } catch (error) {
+    return 0;
+  }
+}
+
+async function signOut() {
+  try {
+    // The server's Clear-Site-Data does this too; not every browser honours it.
+    await outbox.forget();
+  } catch (error) {
+    // Nothing stored, or storage unavailable: nothing to forget.
+  }
+  signOutForm.submit();
+}
+
+if (signOutForm && signOutDialog) {
+  signOutForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!navigator.onLine) {
+      say("You are offline. Sign out when you are back online: signing out needs a connection.");
+      return;
+    }
+    let waiting = await unsent();
+    if (waiting) {
+      await requestFlush();
+      waiting = await unsent();
+    }
+    if (!waiting) {
+      signOut();
+      return;
+    }
+    const they = waiting === 1 ? "it" : "they";
+    signOutDialog.querySelector("#sign-out-what").textContent =
+      `${count(waiting)} saved on this phone ${waiting === 1 ? "has" : "have"} not reached your diary yet. ` +
+      `If you sign out now, ${they} will be deleted from this phone.`;
+    signOutDialog.showModal();
+  });
+  signOutDialog.querySelector("[data-sign-out-stay]").addEventListener("click", () => {
+    signOutDialog.close();
+    say("You are still signed in. Your check-ins will be sent when the phone is online.");
+  });
+  signOutDialog.querySelector("[data-sign-out-anyway]").addEventListener("click", () => {
+    signOutDialog.close();
+    signOut();
+  });
+}

@@ -1,0 +1,305 @@
+// The check-in page, and its offline shell: a save goes to the outbox on this phone first,
+// then to the diary when it can. Without this script the form posts to the server as usual.
+import { count, currentUser, onSummary, outbox, requestFlush, syncLater } from "./app.js";
+
+const form = document.querySelector("form.checkin-form");
+const region = document.querySelector(".messages");
+const signInAgain = document.querySelector("[data-outbox-sign-in]");
+const attention = document.querySelector("[data-attention]");
+const deviceError = document.querySelector("[data-device-error]");
+const deviceAlert = document.querySelector("[data-device-alert]");
+const shell = document.body.dataset.appShell === "checkin";
+const emergencyCodes = new Set(form.dataset.emergencySymptoms.split(" ").filter(Boolean));
+
+const EMPTY = "Report at least one of pain, tiredness, a symptom, weight or sleep.";
+const LABELS = {
+  pain: "Pain", fatigue: "Tiredness", pain_locations: "Where is the pain", movement_effect: "Moving",
+  rest_helped: "Rest", sleep_hours: "Hours of sleep", woke_from_pain: "Woken by pain", weight_kg: "Weight",
+  exercise_minutes: "Exercise", symptoms: "Symptoms", notes: "Notes", recorded_at: "Time", client_uuid: "Reference",
+};
+const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
+const dateTime = new Intl.DateTimeFormat("en-GB", {
+  weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+});
+
+const sentHere = [];
+let last = {};
+let sending = false;
+let changing = null;
+
+// --- reading the form as the API's JSON (API.md) -----------------------------
+
+function checkinBody() {
+  const fields = new FormData(form);
+  const chosen = (name) => fields.get(name) || null;
+  const number = (name) => (chosen(name) === null ? null : Number(chosen(name)));
+  const earlier = form.elements.recorded_at.value;
+  return {
+    client_uuid: crypto.randomUUID(),
+    // The browser's ISO form is UTC with a Z, which API.md accepts.
+    recorded_at: (earlier ? new Date(earlier) : new Date()).toISOString(),
+    pain: number("pain"),
+    pain_locations: fields.getAll("pain_locations"),
+    movement_effect: chosen("movement_effect"),
+    fatigue: number("fatigue"),
+    rest_helped: chosen("rest_helped"),
+    sleep_hours: number("sleep_hours"),
+    woke_from_pain: { yes: true, no: false }[fields.get("woke_from_pain")] ?? null,
+    weight_kg: number("weight_kg"),
+    exercise_minutes: number("exercise_minutes"),
+    symptoms: fields.getAll("symptoms"),
+    notes: fields.get("notes") || "",
+  };
+}
+
+// What the phone can tell before the diary does: an empty check-in, or a number it cannot read.
+function problemBeforeSaving(body) {
+  for (const input of form.querySelectorAll("input[type=number], input[type=datetime-local]")) {
+    if (input.validity.badInput) {
+      const label = form.querySelector(`label[for="${input.id}"]`).textContent;
+      return `${label}: this is not a number or time the phone can read.`;
+    }
+  }
+  const answered = body.pain !== null || body.fatigue !== null || body.symptoms.length
+    || body.weight_kg !== null || body.sleep_hours !== null;
+  return answered ? null : EMPTY;
+}
+
+function clearForm() {
+  for (const input of form.elements) {
+    if (input.type === "radio" || input.type === "checkbox") input.checked = false;
+    else if (input.type !== "hidden" && input.type !== "submit") input.value = "";
+  }
+}
+
+function fillForm(body) {
+  clearForm();
+  const values = { ...body, woke_from_pain: { true: "yes", false: "no" }[body.woke_from_pain] };
+  for (const input of form.elements) {
+    const value = values[input.name];
+    if (value === null || value === undefined || input.type === "hidden") continue;
+    if (input.type === "radio" || input.type === "checkbox") {
+      input.checked = [].concat(value).map(String).includes(input.value);
+    } else if (input.name === "recorded_at") {
+      const when = new Date(value);
+      const pad = (n) => String(n).padStart(2, "0");
+      input.value = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T${pad(when.getHours())}:${pad(when.getMinutes())}`;
+    } else {
+      input.value = value;
+    }
+  }
+}
+
+// --- saving ------------------------------------------------------------------
+
+async function save(event) {
+  event.preventDefault();
+  const body = checkinBody();
+  const problem = problemBeforeSaving(body);
+  showDeviceError(problem);
+  if (problem) return;
+  // The safety net: this guidance comes from the phone at once, online or not.
+  const emergency = body.symptoms.filter((code) => emergencyCodes.has(code));
+  if (emergency.length) showEmergency(emergency);
+  const user = await currentUser();
+  try {
+    if (!user) throw new Error("Nobody is signed in on this phone");
+    await outbox.save({ client_uuid: body.client_uuid, user_id: user.id, body, saved_at: Date.now(), state: "waiting" });
+    if (changing) await outbox.remove(changing);
+    changing = null;
+  } catch (error) {
+    // The plain form still works where the phone cannot keep the check-in.
+    if (!shell) form.submit();
+    else showDeviceError("This phone could not keep your check-in. Sign in again, then save it.");
+    return;
+  }
+  clearForm();
+  region.querySelectorAll(".message").forEach((message) => message.remove());
+  if (!emergency.length) window.scrollTo({ top: 0, behavior: "instant" });
+  sending = navigator.onLine;
+  await render();
+  const summary = await requestFlush();
+  sending = false;
+  await render();
+  if (!summary || summary.offline || summary.serverError) syncLater();
+}
+
+function showDeviceError(message) {
+  deviceError.hidden = !message;
+  deviceError.querySelector("[data-device-error-text]").textContent = message || "";
+  if (message) deviceError.scrollIntoView({ block: "center" });
+}
+
+// --- what the phone holds, and what it sent -----------------------------------
+
+function line(name, text) {
+  let element = region.querySelector(`[data-outbox-line="${name}"]`);
+  if (!text) {
+    if (element) element.remove();
+    return;
+  }
+  if (!element) {
+    element = document.createElement("p");
+    element.className = "message outbox-line";
+    element.dataset.outboxLine = name;
+    region.append(element);
+  }
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function sentText() {
+  if (!sentHere.length) return "";
+  if (sentHere.length === 1) return `Check-in saved at ${time.format(new Date(sentHere[0]))}. It is in your diary.`;
+  return `${count(sentHere.length)} sent to your diary.`;
+}
+
+function waitingText(n) {
+  const them = n === 1 ? "it" : "them";
+  if (!n) return "";
+  if (sending) return `Sending ${count(n)}…`;
+  if (last.signedOut) return `${count(n)} saved on this phone. Sign in again to send ${them}.`;
+  if (last.serverError && navigator.onLine) {
+    return `${count(n)} saved on this phone. The diary could not take ${them} just now; the phone will try again.`;
+  }
+  return `${count(n)} saved on this phone, will send when online.`;
+}
+
+async function render() {
+  const user = await currentUser();
+  if (!user) return;
+  let items;
+  try {
+    items = await outbox.items(user.id);
+  } catch (error) {
+    return;
+  }
+  const waiting = items.filter((item) => item.state === "waiting");
+  line("sent", sentText());
+  line("waiting", waitingText(waiting.length));
+  line("offline", !navigator.onLine && !waiting.length && shell ? "You are offline. Check-ins you save now are kept on this phone." : "");
+  signInAgain.hidden = !(waiting.length && last.signedOut);
+  renderAttention(items.filter((item) => item.state === "attention"));
+}
+
+async function heard(summary) {
+  const user = await currentUser();
+  if (!user || ("userId" in summary && summary.userId !== null && summary.userId !== user.id)) return;
+  if ("sent" in summary) {
+    last = summary;
+    sentHere.push(...summary.sent.map((sent) => sent.recorded_at));
+  }
+  render();
+}
+
+// --- check-ins the diary refused: change and save again, or delete ----------------
+
+function element(tag, className, text) {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  if (text) made.textContent = text;
+  return made;
+}
+
+function button(text, which, onClick) {
+  const made = element("button", "button", text);
+  made.type = "button";
+  made.append(element("span", "visually-hidden", ` check-in of ${which}`));
+  made.addEventListener("click", onClick);
+  return made;
+}
+
+// A short description of a check-in (fields the API leaves out count as not answered).
+function described(body) {
+  const parts = [];
+  const symptoms = body.symptoms || [];
+  if (body.pain != null) parts.push(`pain ${body.pain}/10`);
+  if (body.fatigue != null) parts.push(`tiredness ${body.fatigue}/10`);
+  if (symptoms.length) parts.push(symptoms.length === 1 ? "1 symptom" : `${symptoms.length} symptoms`);
+  if (body.sleep_hours != null) parts.push(`${body.sleep_hours} hours of sleep`);
+  if (body.weight_kg != null) parts.push(`${body.weight_kg} kg`);
+  return parts.join(", ") || "other answers";
+}
+
+function problems({ status, answer }) {
+  if (status === 409) return ["The diary could not accept this check-in's reference. Save it again to give it a new one."];
+  if (status === 413) return ["This check-in is too long to send. Shorten the notes, then save it again."];
+  const messages = [];
+  for (const [field, said] of Object.entries(answer || {})) {
+    for (const message of [].concat(said)) messages.push(field in LABELS ? `${LABELS[field]}: ${message}` : String(message));
+  }
+  return messages.length ? messages : [`The diary refused this check-in (error ${status}).`];
+}
+
+function renderAttention(items) {
+  attention.hidden = !items.length;
+  attention.querySelector("[data-attention-list]").replaceChildren(...items.map((item) => {
+    const which = dateTime.format(new Date(item.body.recorded_at));
+    const entry = element("li", "card");
+    entry.append(element("h3", null, `Check-in of ${which}`), element("p", null, described(item.body)));
+    const list = element("ul", "field-error");
+    list.append(...problems(item.problem).map((message) => element("li", null, message)));
+    const actions = element("div", "card-actions");
+    actions.append(
+      button("Change and save again", which, () => change(item)),
+      button("Delete", which, () => discard(item)),
+    );
+    entry.append(list, actions);
+    return entry;
+  }));
+}
+
+// The refused check-in stays in the outbox until its changed copy is saved: nothing is dropped unseen.
+function change(item) {
+  fillForm(item.body);
+  changing = item.client_uuid;
+  form.querySelector("input:not([type=hidden])").focus();
+}
+
+async function discard(item) {
+  await outbox.remove(item.client_uuid);
+  if (changing === item.client_uuid) changing = null;
+  line("sent", "");
+  line("deleted", "Check-in deleted from this phone.");
+  render();
+}
+
+// --- the emergency guidance from the device itself --------------------------------
+
+function showEmergency(codes) {
+  const labels = codes.map((code) => form.querySelector(`input[name=symptoms][value="${code}"]`).closest("label").textContent.trim());
+  deviceAlert.querySelector("[data-device-alert-reasons]").replaceChildren(...labels.map((label) => element("li", null, label)));
+  deviceAlert.querySelector("[data-device-alert-saved]").textContent = navigator.onLine
+    ? "Your check-in is being sent to your diary. Do not wait for an answer: call now."
+    : "You are offline. Your check-in is saved on this phone and will be sent when you are back online. Do not wait for that: call now.";
+  // Everything behind it is inert, so no stray tap or swipe reaches the page underneath.
+  for (const child of document.body.children) if (child !== deviceAlert) child.inert = true;
+  document.documentElement.classList.add("has-device-alert");
+  deviceAlert.hidden = false;
+  deviceAlert.scrollTop = 0;
+  deviceAlert.querySelector("h2").focus();
+}
+
+function closeEmergency() {
+  deviceAlert.hidden = true;
+  document.documentElement.classList.remove("has-device-alert");
+  for (const child of document.body.children) child.inert = false;
+  window.scrollTo({ top: 0, behavior: "instant" });
+  document.getElementById("main").focus();
+}
+
+// --- start ----------------------------------------------------------------------
+
+if ("indexedDB" in self && self.crypto && crypto.randomUUID) {
+  form.addEventListener("submit", save);
+  deviceAlert.querySelector("[data-device-alert-close]").addEventListener("click", closeEmergency);
+  onSummary(heard);
+  addEventListener("online", render);
+  addEventListener("offline", render);
+  render();
+  if (shell) {
+    // The shell is for a patient signed in on this phone; anyone else gets the offline page.
+    currentUser().then((user) => {
+      if (!user || user.role !== "patient") location.replace(document.body.dataset.offlineUrl);
+    });
+  }
+}
