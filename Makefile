@@ -36,11 +36,13 @@ run: demo serve
 test: install
 	$(BIN)/python -m pytest
 
-# Benchmarks, not timed tests: the trend module on one patient-year, and a therapist's list of
-# 200 patients. Each builds its own data (bench_api.py in a throwaway test database) and prints figures.
+# Benchmarks, not timed tests: the trend module on one patient-year, a therapist's list of
+# 200 patients, and the check-in page's weight (gzipped KB) and taps. Each builds its own data
+# (bench_api.py and bench_pages.py in a throwaway test database) and prints figures.
 bench: install
 	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
+	$(BIN)/python tests/bench_pages.py
 
 lint: install
 	$(BIN)/ruff check .
