@@ -163,8 +163,9 @@ def trend_entries(patients: list[User], *, as_of: dict[int, date]) -> dict[int, 
     return entries
 
 
-def _today(patient: User) -> date:
-    return timezone.now().astimezone(ZoneInfo(patient.timezone)).date()
+def today_for(person: User) -> date:
+    """Today in the person's own time zone: the as-of date of their flags and trends."""
+    return timezone.now().astimezone(ZoneInfo(person.timezone)).date()
 
 
 def fresh_flag_state(patient: User) -> FlagState:
@@ -172,7 +173,7 @@ def fresh_flag_state(patient: User) -> FlagState:
     from diary.services import flags_refresh
 
     state = FlagState.objects.filter(patient=patient).first()
-    if state is None or state.as_of != _today(patient):
+    if state is None or state.as_of != today_for(patient):
         state = flags_refresh(patient=patient)
     return state
 
@@ -182,7 +183,7 @@ def fresh_flag_states(patients: list[User]) -> dict[int, FlagState]:
     from diary.services import flags_refresh_many
 
     states = {state.patient_id: state for state in FlagState.objects.filter(patient__in=patients)}
-    stale = [p for p in patients if p.pk not in states or states[p.pk].as_of != _today(p)]
+    stale = [p for p in patients if p.pk not in states or states[p.pk].as_of != today_for(p)]
     states.update(flags_refresh_many(patients=stale))
     return states
 
@@ -284,7 +285,7 @@ def patients_by_urgency(therapist: User) -> list[dict[str, Any]]:
 
 def trend_days(patient: User, days: int) -> list[dict[str, Any]]:
     """One row per local date of the last `days`, oldest first; days without check-ins have nulls."""
-    end = _today(patient)
+    end = today_for(patient)
     start = end - timedelta(days=days - 1)
     by_date: dict[date, list[CheckIn]] = defaultdict(list)
     for checkin in checkins_of(patient, since=start, until=end).order_by("recorded_at", "id"):

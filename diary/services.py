@@ -86,10 +86,6 @@ def local_moment(recorded_at: datetime, zone_name: str) -> tuple[date, str]:
     return local.date(), part_of_day_at(local)
 
 
-def today_for(user: User) -> date:
-    return timezone.now().astimezone(ZoneInfo(user.timezone)).date()
-
-
 # --- accounts -----------------------------------------------------------
 
 
@@ -444,7 +440,7 @@ def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
             return {}
         for patient in patients:
             patient.timezone = zones[patient.pk]
-        as_of = {patient.pk: today_for(patient) for patient in patients}
+        as_of = {patient.pk: selectors.today_for(patient) for patient in patients}
         entries = selectors.trend_entries(patients, as_of=as_of)
         states = [flag_state_for(patient=p, as_of=as_of[p.pk], entries=entries[p.pk]) for p in patients]
         FlagState.objects.bulk_create(

@@ -82,6 +82,13 @@ def go_offline_on_the_shell(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("How are you right now?")
 
 
+def sign_in_and_go_offline(page: Page, base_url: str) -> None:
+    """Pat signs in, the worker takes control, the phone loses signal: the check-in shell is showing."""
+    sign_in(page, base_url)
+    wait_for_worker(page)
+    go_offline_on_the_shell(page)
+
+
 def check_in(page: Page, pain: int, tiredness: int, *symptoms: str) -> None:
     """The basic check-in: a number for pain, one for tiredness, and Save (three taps)."""
     page.get_by_role("group", name="Pain right now").get_by_role("radio", name=re.compile(rf"^{pain}\b")).check()
@@ -160,9 +167,7 @@ def test_it_keeps_check_ins_saved_offline_and_sends_them_when_back_online(
     page: Page, live_server: Any, transactional_db: Any
 ) -> None:
     pat = make_patient()
-    sign_in(page, live_server.url)
-    wait_for_worker(page)
-    go_offline_on_the_shell(page)
+    sign_in_and_go_offline(page, live_server.url)
 
     for number, (pain, tiredness) in enumerate([(3, 2), (4, 3), (5, 4)], start=1):
         check_in(page, pain, tiredness)

@@ -25,10 +25,9 @@ from tests.browser.support import (
     route_checkin_posts,
     sign_in,
     status,
-    wait_for_worker,
     wait_until,
 )
-from tests.browser.test_offline import OLIVE, go_offline_on_the_shell
+from tests.browser.test_offline import OLIVE, sign_in_and_go_offline
 from tests.conftest import PASSWORD
 
 CHECK_IN_PAGE = "How are you right now?"
@@ -53,9 +52,7 @@ def test_replaying_the_outbox_never_stores_a_check_in_twice(
     page: Page, live_server: Any, transactional_db: Any
 ) -> None:
     pat = make_patient()
-    sign_in(page, live_server.url)
-    wait_for_worker(page)
-    go_offline_on_the_shell(page)
+    sign_in_and_go_offline(page, live_server.url)
     queue_offline(page, [(3, 2), (4, 3), (5, 4)])
     queued = outbox_items(page, pat)
     assert len(queued) == 3
@@ -88,9 +85,7 @@ def test_a_page_closed_while_sending_loses_nothing_and_duplicates_nothing(
     page: Page, live_server: Any, transactional_db: Any
 ) -> None:
     pat = make_patient()
-    sign_in(page, live_server.url)
-    wait_for_worker(page)
-    go_offline_on_the_shell(page)
+    sign_in_and_go_offline(page, live_server.url)
     queue_offline(page, [(2, 1), (6, 5), (7, 7)])
     context = page.context
 
@@ -131,9 +126,7 @@ def test_check_ins_outlive_an_expired_session_and_go_once_after_signing_in_again
     page: Page, live_server: Any, transactional_db: Any
 ) -> None:
     pat = make_patient()
-    sign_in(page, live_server.url)
-    wait_for_worker(page)
-    go_offline_on_the_shell(page)
+    sign_in_and_go_offline(page, live_server.url)
     queue_offline(page, [(4, 4), (5, 6)])
 
     # The session ends on the server while the phone is offline (expiry, or signed out elsewhere).
@@ -167,9 +160,7 @@ def test_the_next_patient_on_a_shared_phone_sees_and_sends_nothing_of_the_last_o
 ) -> None:
     pat = make_patient()
     olive = make_patient(OLIVE, "Olive Other")
-    sign_in(page, live_server.url)
-    wait_for_worker(page)
-    go_offline_on_the_shell(page)
+    sign_in_and_go_offline(page, live_server.url)
     queue_offline(page, [(3, 2), (8, 7)], notes="Pat's private note")
     pats_items = outbox_items(page, pat)
 
