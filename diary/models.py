@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils.timezone import now
 
 
@@ -292,3 +294,32 @@ class FlagAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} for {self.patient} acknowledged by {self.therapist}"
+
+
+NOTE_MAX_LENGTH = 2000
+
+
+class TherapistNote(models.Model):
+    """A therapist's dated note on a patient's record: for the patient's care team, never shown to the patient."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="therapist_notes")
+    # A therapist who erases their account leaves the note behind, signed "a former therapist":
+    # the rest of the care team may still need what it says.
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The day the note is about, in the patient's calendar; the therapist picks it.
+    written_on = models.DateField()
+    text = models.TextField(max_length=NOTE_MAX_LENGTH, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_on", "-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-written_on"], name="therapistnote_patient_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(GreaterThan(Length("text"), 0)) & Q(LessThanOrEqual(Length("text"), NOTE_MAX_LENGTH)),
+                name="therapistnote_text_1_2000",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note on {self.written_on} about {self.patient}"

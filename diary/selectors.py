@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +11,8 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
-from diary import trends
-from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, Role, User
+from diary import charts, trends
+from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, Role, TherapistNote, User
 
 # How much history the trend module is given: its longest window (weight: the latest
 # weight within 30 days against the 180 days before it) with room for "since" to look back
@@ -93,6 +92,28 @@ def active_link_for(user: User, link_id: object) -> CareLink:
     """An active link the user is a side of, else 404."""
     link: CareLink = _visible_or_404(active_links(user), link_id)
     return link
+
+
+# --- therapist notes ----------------------------------------------------------
+
+
+def therapist_notes_of(
+    patient: User, *, since: date | None = None, until: date | None = None
+) -> QuerySet[TherapistNote]:
+    """The notes about a patient, newest day first, with their authors; optionally within dates (inclusive)."""
+    notes = TherapistNote.objects.filter(patient=patient).select_related("author")
+    if since is not None:
+        notes = notes.filter(written_on__gte=since)
+    if until is not None:
+        notes = notes.filter(written_on__lte=until)
+    return notes.order_by("-written_on", "-created_at", "-id")
+
+
+def therapist_note_for(therapist: User, patient: User, note_id: object) -> TherapistNote:
+    """A note about this patient, if the therapist may read the patient's diary, else 404."""
+    notes = TherapistNote.objects.filter(patient=patient, patient__in=patients_visible_to(therapist))
+    note: TherapistNote = _visible_or_404(notes, note_id)
+    return note
 
 
 # --- trends and flags -------------------------------------------------------
@@ -245,6 +266,15 @@ def flags_for(patient: User) -> dict[str, Any]:
     }
 
 
+def flags_with_checkins(patient: User) -> list[dict[str, Any]]:
+    """The active flags as flags_for gives them, each with "checkins": the check-ins behind it (one query for all)."""
+    flags: list[dict[str, Any]] = flags_for(patient)["flags"]
+    behind = checkins_by_id(patient, [i for flag in flags for i in flag["evidence"].get("checkin_ids", [])])
+    for flag in flags:
+        flag["checkins"] = [behind[i] for i in flag["evidence"].get("checkin_ids", []) if i in behind]
+    return flags
+
+
 def alerts_for(patient: User) -> list[dict[str, Any]]:
     """The emergency and urgent flags, for the answer to a check-in."""
     return [flag for flag in flags_for(patient)["flags"] if flag["level"] in ("emergency", "urgent")]
@@ -283,39 +313,43 @@ def patients_by_urgency(therapist: User) -> list[dict[str, Any]]:
     return rows
 
 
+def daily_pain_highs(patients: list[User], days: int) -> dict[int, list[int | None]]:
+    """Each patient's highest pain on each of their last `days` local dates, oldest first; one query for all."""
+    todays = {patient.pk: today_for(patient) for patient in patients}
+    if not patients:
+        return {}
+    earliest = min(todays.values()) - timedelta(days=days - 1)
+    highs: dict[int, list[int | None]] = {patient.pk: [None] * days for patient in patients}
+    scores = CheckIn.objects.filter(patient__in=patients, local_date__gte=earliest, pain__isnull=False)
+    for patient_id, local_date, pain in scores.values_list("patient_id", "local_date", "pain").order_by():
+        index = days - 1 - (todays[patient_id] - local_date).days
+        if 0 <= index < days and pain is not None:
+            cells = highs[patient_id]
+            cells[index] = max(pain, cells[index] or 0)
+    return highs
+
+
 def trend_days(patient: User, days: int) -> list[dict[str, Any]]:
     """One row per local date of the last `days`, oldest first; days without check-ins have nulls."""
     end = today_for(patient)
     start = end - timedelta(days=days - 1)
-    by_date: dict[date, list[CheckIn]] = defaultdict(list)
-    for checkin in checkins_of(patient, since=start, until=end).order_by("recorded_at", "id"):
-        by_date[checkin.local_date].append(checkin)
-    rows = []
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        checkins = by_date.get(day, [])
-        pains = [c.pain for c in checkins if c.pain is not None]
-        fatigues = [c.fatigue for c in checkins if c.fatigue is not None]
-        sleeps = [c.sleep_hours for c in checkins if c.sleep_hours is not None]
-        weights = [c.weight_kg for c in checkins if c.weight_kg is not None]
-        exercise = [c.exercise_minutes for c in checkins if c.exercise_minutes is not None]
-        rows.append(
-            {
-                "date": day,
-                "checkins": len(checkins),
-                "pain_max": max(pains) if pains else None,
-                "pain_mean": round(sum(pains) / len(pains), 2) if pains else None,
-                "pain_first": pains[0] if pains else None,
-                "pain_last": pains[-1] if pains else None,
-                "fatigue_max": max(fatigues) if fatigues else None,
-                # Last night's sleep: the latest answer of the day wins if it was given twice.
-                "sleep_hours": sleeps[-1] if sleeps else None,
-                "weight_kg": weights[-1] if weights else None,
-                "exercise_minutes": sum(exercise) if exercise else None,
-                "symptoms": sorted({s for c in checkins for s in c.symptoms}),
-            }
-        )
-    return rows
+    return charts.daily_rows(checkins_of(patient, since=start, until=end), start, end)
+
+
+def trend_picture(patient: User, start: date, end: date) -> charts.TrendPicture:
+    """What the charts of a period show: the days, the time-of-day picture, flag days and therapy start."""
+    checkins = list(checkins_of(patient, since=start, until=end))
+    flags = flags_for(patient)["flags"]
+    behind = [i for flag in flags for i in flag["evidence"].get("checkin_ids", [])]
+    flag_dates = CheckIn.objects.filter(patient=patient, pk__in=set(behind)).values_list("local_date", flat=True)
+    return charts.TrendPicture(
+        start=start,
+        end=end,
+        days=charts.daily_rows(checkins, start, end),
+        time_of_day=charts.time_of_day(checkins, start, end),
+        flag_dates=frozenset(flag_dates),
+        therapy_started_on=patient.therapy_started_on,
+    )
 
 
 def checkins_by_id(patient: User, ids: list[int]) -> dict[int, CheckIn]:

@@ -15,12 +15,23 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diary import selectors, trends
-from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, PainLocation, PartOfDay, Role, Symptom, User
+from diary.models import (
+    CareLink,
+    CheckIn,
+    FlagAcknowledgement,
+    FlagState,
+    PainLocation,
+    PartOfDay,
+    Role,
+    Symptom,
+    TherapistNote,
+    User,
+)
 
 # Crockford's base32 without the look-alikes I, L, O and U: easy to read aloud
 # and type on a phone. Ten characters is 50 bits, far beyond guessing at the
@@ -210,7 +221,10 @@ def _redate_checkins(patient: User) -> None:
 
 @transaction.atomic
 def account_delete(*, user: User) -> None:
-    """Erase the account and, through the cascades, every check-in and care link."""
+    """Erase the account and, through the cascades, every check-in, care link and therapist's note about them.
+
+    A therapist's own notes stay with their patients' records, signed "a former therapist".
+    """
     user.delete()
 
 
@@ -473,3 +487,41 @@ def flag_acknowledge(*, patient: User, therapist: User, code: str, note: str) ->
     acknowledgement.full_clean()
     acknowledgement.save()
     return acknowledgement
+
+
+# --- therapist notes ----------------------------------------------------
+
+
+def therapist_note_create(*, patient: User, therapist: User, written_on: date, text: str) -> TherapistNote:
+    """Add a note about one day to a patient's record, for the therapists linked to them.
+
+    The day is the patient's: "today" is today where they live, and a note cannot be about a day
+    that has not begun there yet.
+    """
+    if not therapist.is_therapist or not selectors.patients_visible_to(therapist).filter(pk=patient.pk).exists():
+        raise ValidationError({"detail": ["Only a therapist linked to this patient can add a note."]})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ["Write the note before saving it."]}, code="required")
+    today = selectors.today_for(patient)
+    if written_on > today:
+        raise ValidationError(
+            {
+                "written_on": [
+                    f"A note can be about today or an earlier day. It is {today.day} {today:%B %Y} "
+                    f"where {patient.name} lives ({patient.timezone})."
+                ]
+            },
+            code="future",
+        )
+    note = TherapistNote(patient=patient, author=therapist, written_on=written_on, text=text)
+    note.full_clean()
+    note.save()
+    return note
+
+
+def therapist_note_delete(*, note: TherapistNote, by: User) -> None:
+    """Delete a note. Only its author may: the rest of the care team reads it but cannot take it away."""
+    if note.author_id is None or note.author_id != by.pk:
+        raise PermissionDenied("Only the therapist who wrote a note can delete it.")
+    note.delete()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import Any
 from uuid import uuid4
@@ -11,7 +12,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from diary.models import CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
+from diary.models import NOTE_MAX_LENGTH, CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
 
 # The IANA areas people recognise; the old aliases ("US/Pacific", "GB") stay valid
@@ -393,3 +394,49 @@ class AcknowledgeForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
     )
+
+
+class NoteTextField(forms.CharField):
+    """A textarea's text with line breaks as the browser counted them.
+
+    A browser counts a line break as one character against maxlength but sends it as two
+    (CR LF); without this, a note that fitted the box could be refused as too long.
+    """
+
+    def to_python(self, value: Any) -> str:
+        text: str = super().to_python(value)
+        return text.replace("\r\n", "\n")
+
+
+class NoteForm(PageForm):
+    """A therapist's dated note on a patient's timeline."""
+
+    written_on = forms.DateField(
+        label="Day the note is about",
+        help_text="Today in the patient's time zone, unless you change it.",
+        error_messages={
+            "required": "Give the day the note is about.",
+            "invalid": "Give the day as a date, like 2026-03-10.",
+        },
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    text = NoteTextField(
+        label="Note",
+        max_length=NOTE_MAX_LENGTH,
+        help_text=(
+            "Seen by the therapists this patient shares their diary with, not by the patient. "
+            f"Up to {NOTE_MAX_LENGTH} characters."
+        ),
+        error_messages={
+            "required": "Write the note before saving it.",
+            "max_length": f"A note can be at most {NOTE_MAX_LENGTH} characters; this one has %(show_value)d.",
+        },
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        # Its own ids: the page also holds a note box for each flag it asks to acknowledge.
+        kwargs.setdefault("auto_id", "new-note-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["written_on"].initial = today
+        self.fields["written_on"].widget.attrs["max"] = today.isoformat()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend import views
+from frontend import trends, views
 
 app_name = "frontend"
 
@@ -16,6 +16,14 @@ urlpatterns = [
     path("links", views.links, name="links"),
     path("links/<int:link_id>/end", views.link_end, name="link_end"),
     path("alert", views.alert, name="alert"),
+    path("trends", trends.my_trends, name="my_trends"),
+    path("trends/charts/<slug:kind>.svg", trends.my_chart, name="my_chart"),
+    path("summary", trends.my_summary, name="my_summary"),
     path("patients/<int:patient_id>", views.patient_detail, name="patient_detail"),
+    path("patients/<int:patient_id>/charts/<slug:kind>.svg", trends.patient_chart, name="patient_chart"),
+    path("patients/<int:patient_id>/sparkline.svg", trends.patient_sparkline, name="patient_sparkline"),
+    path("patients/<int:patient_id>/summary", trends.patient_summary, name="patient_summary"),
     path("patients/<int:patient_id>/flags/<str:code>/acknowledge", views.flag_acknowledge, name="flag_acknowledge"),
+    path("patients/<int:patient_id>/notes", views.note_create, name="note_create"),
+    path("patients/<int:patient_id>/notes/<int:note_id>/delete", views.note_delete, name="note_delete"),
 ]

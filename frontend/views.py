@@ -8,9 +8,7 @@ on their clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from functools import wraps
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -18,12 +16,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
@@ -31,7 +29,11 @@ from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
 from diary import selectors, services
-from diary.models import Role
+from diary.charts import describe_recent_pain
+from diary.models import CheckIn, User
+from diary.trends import LEVELS
+from frontend import trends
+from frontend.access import patient_page, signed_in_page, therapist_page
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
     AcknowledgeForm,
@@ -39,32 +41,17 @@ from frontend.forms import (
     CheckinForm,
     EmailAuthenticationForm,
     LinkForm,
+    NoteForm,
     SettingsForm,
     SignupForm,
     checkin_initial,
 )
+from frontend.templatetags.flag_words import LEVEL_WORD
 
 CHECKINS_PER_PAGE = 30
 RECENT_CHECKINS = 3
-
-View = Callable[..., HttpResponse]
-
-
-def _page(role: str | None = None) -> Callable[[View], View]:
-    """Signed in (else to the sign-in page), of this role (else 403), in their own time zone."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if role is not None and user.role != role:
-                raise PermissionDenied
-            with timezone.override(ZoneInfo(user.timezone)):
-                return view(request, *args, **kwargs)
-
-        return login_required(wrapper)
-
-    return decorator
+# A patient who usually checks in daily and has not since the day before yesterday has missed.
+MISSED_AFTER_DAYS = 2
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -86,11 +73,6 @@ def _too_many_attempts(request: HttpRequest, scope: str) -> bool:
     the pages is no way around the API's lockout.
     """
     return not ScopedRateThrottle().allow_request(request, _ThrottleScope(scope))
-
-
-signed_in_page = _page()
-patient_page = _page(Role.PATIENT)
-therapist_page = _page(Role.THERAPIST)
 
 
 # --- accounts -----------------------------------------------------------
@@ -246,11 +228,26 @@ def _saved_message(recorded_at: datetime) -> str:
     return f"Check-in saved for {date_format(local, 'l j F')} at {local:%H:%M}."
 
 
+def _days_silent(patient: User, last_checkin_at: datetime | None) -> int | None:
+    """Whole local dates since the patient's last check-in, in their zone (0: today)."""
+    if last_checkin_at is None:
+        return None
+    return (selectors.today_for(patient) - last_checkin_at.astimezone(ZoneInfo(patient.timezone)).date()).days
+
+
 def _therapist_home(request: HttpRequest) -> HttpResponse:
     therapist = request.user
+    # Most urgent first, in a fixed number of queries (see patients_by_urgency), plus one for
+    # everyone's last two weeks of pain.
+    rows = selectors.patients_by_urgency(therapist)
+    highs = selectors.daily_pain_highs([row["patient"] for row in rows], trends.SPARKLINE_DAYS)
+    for row in rows:
+        row["recent_pain"] = describe_recent_pain(highs[row["id"]])
+        row["days_silent"] = _days_silent(row["patient"], row["last_checkin_at"])
     context = {
-        # Most urgent first, in a fixed number of queries (see patients_by_urgency).
-        "rows": selectors.patients_by_urgency(therapist),
+        "rows": rows,
+        "levels": [(level, LEVEL_WORD[level]) for level in LEVELS],
+        "missed_after_days": MISSED_AFTER_DAYS,
         "invite_code": services.format_invite_code(therapist.invite_code),
     }
     return render(request, "frontend/therapist_home.html", context)
@@ -332,12 +329,25 @@ def link_end(request: HttpRequest, link_id: int) -> HttpResponse:
 @therapist_page
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.patient_for(request.user, patient_id)
+    return _patient_page(request, patient, NoteForm(today=selectors.today_for(patient)))
+
+
+def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> HttpResponse:
+    """A patient's diary as their therapist reads it, with the "Add a note" form in the state given."""
     page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
-    flags = selectors.flags_for(patient)["flags"]
-    behind = selectors.checkins_by_id(patient, [i for flag in flags for i in flag["evidence"].get("checkin_ids", [])])
-    for flag in flags:
-        flag["checkins"] = [behind[i] for i in flag["evidence"].get("checkin_ids", []) if i in behind]
-    context = {"patient": patient, "page": page, "flags": flags, "ack_form": AcknowledgeForm()}
+    flags = selectors.flags_with_checkins(patient)
+    context = {
+        "patient": patient,
+        "page": page,
+        "flags": flags,
+        "ack_form": AcknowledgeForm(),
+        "note_form": note_form,
+        "timeline": _timeline(patient, page),
+        # The page is also shown at the note form's address; its page links must lead back here.
+        "pagination_url": reverse("frontend:patient_detail", args=[patient.pk]),
+        # The period, the time-of-day picture and the charts (frontend/trends.py).
+        **trends.trends_context_for_therapist(request, patient),
+    }
     return render(request, "frontend/patient_detail.html", context)
 
 
@@ -356,3 +366,79 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
     else:
         messages.success(request, "Flag acknowledged. A new check-in that adds to it will raise it again.")
     return redirect("frontend:patient_detail", patient_id=patient.pk)
+
+
+# --- therapist notes on a patient's timeline ---------------------------------
+
+
+def _timeline(patient: User, page: Page[CheckIn]) -> list[dict[str, Any]]:
+    """The page's check-ins, newest first, with the therapist notes about the days the page covers.
+
+    A note stands above the check-ins of its own day, so it belongs to the page holding the
+    first check-in on or before that day: the first page also takes the notes newer than every
+    check-in (up to today), the last page those older than every check-in.
+    """
+    checkins = list(page)
+    since = checkins[-1].local_date if checkins and page.has_next() else None
+    until = None
+    if page.has_previous():
+        # Notes on or after the day of the previous page's last check-in stand on that page.
+        before = page.start_index() - 2
+        days = selectors.checkins_of(patient).values_list("local_date", flat=True)
+        newer_day = next(iter(days[before : before + 1]), None)
+        if newer_day is not None:
+            until = newer_day - timedelta(days=1)
+    notes = list(selectors.therapist_notes_of(patient, since=since, until=until))
+    rows: list[dict[str, Any]] = []
+    waiting = 0
+    for checkin in checkins:
+        while waiting < len(notes) and notes[waiting].written_on >= checkin.local_date:
+            rows.append({"note": notes[waiting]})
+            waiting += 1
+        rows.append({"checkin": checkin})
+    rows.extend({"note": note} for note in notes[waiting:])
+    return rows
+
+
+def _timeline_url(patient: User, day: date) -> str:
+    """The patient page that shows the notes about this day (the rule is in _timeline)."""
+    url = reverse("frontend:patient_detail", args=[patient.pk])
+    newer = selectors.checkins_of(patient).filter(local_date__gt=day).count()
+    # Past the last page when every check-in is newer: get_page() then shows the last page.
+    number = newer // CHECKINS_PER_PAGE + 1
+    return f"{url}?page={number}" if number > 1 else url
+
+
+@sensitive_post_parameters("text")
+@therapist_page
+@require_POST
+def note_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_for(request.user, patient_id)
+    form = NoteForm(request.POST, today=selectors.today_for(patient))
+    if form.is_valid():
+        try:
+            note = services.therapist_note_create(
+                patient=patient,
+                therapist=request.user,
+                written_on=form.cleaned_data["written_on"],
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Note saved for {date_format(note.written_on, 'l j F Y')}.")
+            return redirect(f"{_timeline_url(patient, note.written_on)}#note-{note.pk}")
+    # The form is far down the page: say at the top that nothing was saved, and where to look.
+    messages.error(request, "Your note was not saved. Please check it under “Add a note”: what you typed is there.")
+    return _patient_page(request, patient, form)
+
+
+@therapist_page
+@require_POST
+def note_delete(request: HttpRequest, patient_id: int, note_id: int) -> HttpResponse:
+    patient = selectors.patient_for(request.user, patient_id)
+    note = selectors.therapist_note_for(request.user, patient, note_id)
+    # Anyone but the author gets 403: they can see the note, so a 404 would pretend otherwise.
+    services.therapist_note_delete(note=note, by=request.user)
+    messages.success(request, f"Your note for {date_format(note.written_on, 'l j F Y')} was deleted.")
+    return redirect(f"{_timeline_url(patient, note.written_on)}#timeline")

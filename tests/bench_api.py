@@ -1,4 +1,5 @@
-"""How long GET /api/v1/patients takes for a therapist with 200 patients, each with 180 days of check-ins.
+"""How long GET /api/v1/patients takes for a therapist with 200 patients, each with 180 days of check-ins;
+and the same therapist's pages: the triage list, a patient's page with its charts, and each chart image.
 
 Not collected by pytest (the name starts with bench_). Run from the project root:
 
@@ -38,11 +39,13 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment, tea
 
 from diary import services  # noqa: E402
 from diary.models import CareLink, CheckIn, FlagAcknowledgement, Role, User  # noqa: E402
+from frontend.charts import CHARTS  # noqa: E402
 
 PATIENTS = 200
 DAYS = 180
 RUNS = 20
 STALE_RUNS = 5
+PAGE_RUNS = 9
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 ZONES = ["Europe/London", "America/New_York", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata"]
 SYMPTOMS = ["night_sweats", "difficulty_sleeping", "urinary_change", "limb_numbness_tingling", "nausea"]
@@ -133,13 +136,38 @@ def diary_of(patient: User, rng: random.Random) -> list[CheckIn]:
     return rows
 
 
-def timed_get(client: Client) -> tuple[float, int, Any]:
+def timed_get(client: Client, url: str = "/api/v1/patients") -> tuple[float, int, Any]:
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
-        response = client.get("/api/v1/patients")
+        response = client.get(url)
         elapsed = (time.perf_counter() - started) * 1000
     assert response.status_code == 200, response.content[:500]
     return elapsed, len(captured), response
+
+
+def pages(client: Client, patient: Any) -> None:
+    """The therapist's pages: the triage list of 200, and one patient's page and charts over 90 days."""
+    end = NOW.date()
+    period = f"start={end - timedelta(days=89)}&end={end}"
+    urls = {
+        "GET / (triage list of 200)": "/",
+        "GET /patients/<id>?days=90 (page)": f"/patients/{patient.pk}?days=90",
+        "GET /patients/<id>/summary?days=90": f"/patients/{patient.pk}/summary?days=90",
+        "GET /patients/<id>/sparkline.svg": f"/patients/{patient.pk}/sparkline.svg",
+        **{
+            f"GET /patients/<id>/charts/{kind}.svg, 90 days": f"/patients/{patient.pk}/charts/{kind}.svg?{period}"
+            for kind in CHARTS
+        },
+    }
+    for label, url in urls.items():
+        timed_get(client, url)
+        runs = [timed_get(client, url) for _ in range(PAGE_RUNS)]
+        timings = [elapsed for elapsed, _, _ in runs]
+        print(
+            f"{label}, {PAGE_RUNS} runs: median {statistics.median(timings):.1f} ms, "
+            f"p90 {percentile(timings, 0.9):.1f} ms; queries {sorted({count for _, count, _ in runs})}; "
+            f"{len(runs[-1][2].content) / 1024:.0f} KB"
+        )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -176,6 +204,8 @@ def main() -> None:
                 f"median {statistics.median(timings):.1f} ms, p90 {percentile(timings, 0.9):.1f} ms, "
                 f"min {min(timings):.1f} ms; queries {sorted(queries)}; {len(response.content) / 1024:.0f} KB"
             )
+
+            pages(client, User.objects.filter(role=Role.PATIENT).order_by("pk").first())
 
         stale = []
         for day in range(1, STALE_RUNS + 1):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import template
 
 register = template.Library()
@@ -24,3 +26,14 @@ def patient_action(level: str) -> str:
 @register.filter
 def level_word(level: str | None) -> str:
     return LEVEL_WORD.get(level or "", "No flags")
+
+
+@register.filter
+def as_date(value: object) -> date | object:
+    """A flag's "since", stored as an ISO date in the flags' JSON, as a date the date filter can format."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
-from diary import services
+from diary import selectors, services
 from diary.models import CareLink
 from tests.conftest import signed_in
 
@@ -47,10 +47,23 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "alert": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # POST only; the role is checked first (test_therapist.py posts to it).
     "flag_acknowledge": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    # POST only; the role is checked first. Posts from therapists not linked to Pat are 404 (test_notes.py).
+    "note_create": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    "note_delete": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    # Trends: the patient's own charts and summary, and the same for a linked therapist.
+    "my_trends": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "my_chart": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "my_summary": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "patient_chart": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
+    "patient_sparkline": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
+    "patient_summary": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
 }
 
 # Where Pat's note may appear: her own pages that show it, and her linked therapist's view.
 SHOWS_NOTE = {("history", PAT), ("checkin_edit", PAT), ("checkin_delete", PAT), ("patient_detail", THEA)}
+# Where Thea's note about Pat may appear: only on the care team's view, never on Pat's own pages.
+THERAPIST_NOTE = "thea-note-about-pat-3"
+SHOWS_THERAPIST_NOTE = {("patient_detail", THEA)}
 
 
 def frontend_pages() -> dict[str, URLPattern]:
@@ -79,11 +92,16 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
     checkin = services.checkin_create(
         patient=pat, client_uuid=uuid4(), recorded_at=timezone.now(), pain=6, notes=NOTE
     ).checkin
+    note = services.therapist_note_create(
+        patient=pat, therapist=people[THEA], written_on=selectors.today_for(pat), text=THERAPIST_NOTE
+    )
     ids = {
         "checkin_id": checkin.pk,
         "patient_id": pat.pk,
         "link_id": CareLink.objects.get(patient=pat, therapist=people[THEA], ended_at__isnull=True).pk,
         "code": "night_pain",
+        "note_id": note.pk,
+        "kind": "pain",
     }
     pattern = frontend_pages()[name]
     unknown = set(pattern.pattern.converters) - set(ids)
@@ -103,4 +121,7 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
         shows_note = NOTE in response.content.decode()
         if shows_note != ((name, visitor) in SHOWS_NOTE):
             wrong.append(f"{visitor}: note {'shown' if shows_note else 'missing'}")
+        shows_therapist_note = THERAPIST_NOTE in response.content.decode()
+        if shows_therapist_note != ((name, visitor) in SHOWS_THERAPIST_NOTE):
+            wrong.append(f"{visitor}: therapist's note {'shown' if shows_therapist_note else 'missing'}")
     assert not wrong, f"{url}: " + "; ".join(wrong)

@@ -1,0 +1,276 @@
+"""The figures behind the charts, and the sentences that stand in for them.
+
+Pure functions over a patient's check-ins in a period of local dates: one row per
+date (days without check-ins included, as rows of nulls), pain by part of day, how
+moving changed the pain, and a plain-language summary of each. The pages draw the
+charts from these (frontend/charts.py) and print the same figures as tables, so what
+a screen reader hears is exactly what the chart shows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import fmean
+from typing import Any
+
+from diary.models import CheckIn, MovementEffect, PartOfDay
+from diary.trends.wording import fmt_date, fmt_number, fmt_range
+
+PARTS_OF_DAY = tuple(PartOfDay)  # night, morning, afternoon, evening: the order of a day
+MOVEMENT_EFFECTS = tuple(MovementEffect)  # worse, no change, better
+MOVEMENT_WORDS = {"worse": "worse", "no_change": "no different", "better": "better"}
+PERIOD_CHOICES = (7, 30, 90)
+DEFAULT_PERIOD = 30
+# How far the average of the second week must move from the first's to call pain rising or falling.
+RECENT_PAIN_CHANGE = 1.5
+
+
+def daily_rows(checkins: Iterable[CheckIn], start: date, end: date) -> list[dict[str, Any]]:
+    """One row per local date from start to end inclusive, oldest first; days without check-ins have nulls.
+
+    The day's first and last pain are in the order the check-ins were made; sleep is the latest
+    answer of the day (last night's sleep, corrected if given twice); exercise minutes add up.
+    """
+    by_date: dict[date, list[CheckIn]] = defaultdict(list)
+    for checkin in sorted(checkins, key=lambda c: (c.recorded_at, c.pk)):
+        by_date[checkin.local_date].append(checkin)
+    rows = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        of_day = by_date.get(day, [])
+        pains = [c.pain for c in of_day if c.pain is not None]
+        fatigues = [c.fatigue for c in of_day if c.fatigue is not None]
+        sleeps = [c.sleep_hours for c in of_day if c.sleep_hours is not None]
+        weights = [c.weight_kg for c in of_day if c.weight_kg is not None]
+        exercise = [c.exercise_minutes for c in of_day if c.exercise_minutes is not None]
+        rows.append(
+            {
+                "date": day,
+                "checkins": len(of_day),
+                "pain_max": max(pains) if pains else None,
+                "pain_mean": round(fmean(pains), 2) if pains else None,
+                "pain_first": pains[0] if pains else None,
+                "pain_last": pains[-1] if pains else None,
+                "fatigue_max": max(fatigues) if fatigues else None,
+                "sleep_hours": sleeps[-1] if sleeps else None,
+                "weight_kg": weights[-1] if weights else None,
+                "exercise_minutes": sum(exercise) if exercise else None,
+                "symptoms": sorted({s for c in of_day for s in c.symptoms}),
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PartOfDayAverage:
+    part: str
+    label: str
+    pain: float | None
+    pain_count: int
+    fatigue: float | None
+    fatigue_count: int
+
+
+@dataclass(frozen=True)
+class TimeOfDay:
+    """Pain by part of day across the dates, and how moving changed it."""
+
+    dates: list[date]
+    # For each part of day, the highest pain at that part of each date (None: no score then).
+    grid: dict[str, list[int | None]]
+    averages: list[PartOfDayAverage]
+    movement: dict[str, int]  # check-ins that said moving made pain worse / no_change / better
+
+    @property
+    def movement_answers(self) -> int:
+        return sum(self.movement.values())
+
+
+def time_of_day(checkins: Iterable[CheckIn], start: date, end: date) -> TimeOfDay:
+    dates = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    column = {day: index for index, day in enumerate(dates)}
+    grid: dict[str, list[int | None]] = {part.value: [None] * len(dates) for part in PARTS_OF_DAY}
+    pains: dict[str, list[int]] = defaultdict(list)
+    fatigues: dict[str, list[int]] = defaultdict(list)
+    movement: Counter[str] = Counter({effect.value: 0 for effect in MOVEMENT_EFFECTS})
+    for checkin in checkins:
+        if checkin.local_date not in column:
+            continue
+        part = checkin.part_of_day
+        if checkin.pain is not None:
+            cells = grid[part]
+            index = column[checkin.local_date]
+            cells[index] = max(checkin.pain, cells[index] or 0)
+            pains[part].append(checkin.pain)
+            if checkin.movement_effect:
+                movement[checkin.movement_effect] += 1
+        if checkin.fatigue is not None:
+            fatigues[part].append(checkin.fatigue)
+    averages = [
+        PartOfDayAverage(
+            part=part.value,
+            label=part.label,
+            pain=round(fmean(pains[part.value]), 1) if pains[part.value] else None,
+            pain_count=len(pains[part.value]),
+            fatigue=round(fmean(fatigues[part.value]), 1) if fatigues[part.value] else None,
+            fatigue_count=len(fatigues[part.value]),
+        )
+        for part in PARTS_OF_DAY
+    ]
+    return TimeOfDay(dates=dates, grid=grid, averages=averages, movement=dict(movement))
+
+
+@dataclass(frozen=True)
+class TrendPicture:
+    """Everything the charts of one period show."""
+
+    start: date
+    end: date
+    days: list[dict[str, Any]]
+    time_of_day: TimeOfDay
+    flag_dates: frozenset[date] = frozenset()  # dates of the check-ins behind the active flags
+    therapy_started_on: date | None = None
+
+    @property
+    def length(self) -> int:
+        return len(self.days)
+
+    def therapy_start_shown(self) -> bool:
+        return self.therapy_started_on is not None and self.start <= self.therapy_started_on <= self.end
+
+
+# --- the sentences that stand in for the charts --------------------------------
+
+
+def describe_recent_pain(highs: Sequence[int | None]) -> str:
+    """The therapist's list, in words: "Pain 3–8 in 14 days, latest 7, rising"."""
+    known = [value for value in highs if value is not None]
+    if not known:
+        return f"No pain scores in {len(highs)} days"
+    latest = next(value for value in reversed(highs) if value is not None)
+    words = f"Pain {fmt_range(known)}/10 in {len(highs)} days, latest {latest}"
+    half = len(highs) // 2
+    earlier = [value for value in highs[:half] if value is not None]
+    later = [value for value in highs[half:] if value is not None]
+    if earlier and later:
+        change = fmean(later) - fmean(earlier)
+        if change >= RECENT_PAIN_CHANGE:
+            words += ", rising"
+        elif change <= -RECENT_PAIN_CHANGE:
+            words += ", falling"
+        else:
+            words += ", steady"
+    return words
+
+
+def _values(rows: Sequence[dict[str, Any]], key: str) -> list[tuple[date, Any]]:
+    return [(row["date"], row[key]) for row in rows if row[key] is not None]
+
+
+def _period_words(picture: TrendPicture) -> str:
+    return f"the {picture.length} days from {fmt_date(picture.start)} to {fmt_date(picture.end)}"
+
+
+def _markers(picture: TrendPicture) -> str:
+    words = []
+    flagged = sorted(day for day in picture.flag_dates if picture.start <= day <= picture.end)
+    if flagged:
+        words.append(f" Days with check-ins behind a flag are marked: {len(flagged)}.")
+    if picture.therapy_start_shown() and picture.therapy_started_on is not None:
+        words.append(f" Therapy began on {fmt_date(picture.therapy_started_on)}.")
+    return "".join(words)
+
+
+def describe_pain(picture: TrendPicture) -> str:
+    highest = _values(picture.days, "pain_max")
+    if not highest:
+        return f"No pain scores in {_period_words(picture)}."
+    top_day, top = max(highest, key=lambda item: (item[1], item[0]))
+    firsts = [value for _, value in _values(picture.days, "pain_first")]
+    lasts = [value for _, value in _values(picture.days, "pain_last")]
+    return (
+        f"Pain on {len(highest)} of {_period_words(picture)}: the day's highest averaged "
+        f"{fmt_number(fmean(v for _, v in highest))}/10, at most {top}/10 on {fmt_date(top_day)}. "
+        f"The first score of the day averaged {fmt_number(fmean(firsts))}/10 and the last "
+        f"{fmt_number(fmean(lasts))}/10.{_markers(picture)}"
+    )
+
+
+def describe_fatigue(picture: TrendPicture) -> str:
+    values = [value for _, value in _values(picture.days, "fatigue_max")]
+    if not values:
+        return f"No tiredness scores in {_period_words(picture)}."
+    return (
+        f"Tiredness on {len(values)} of {_period_words(picture)}: the day's highest averaged "
+        f"{fmt_number(fmean(values))}/10, from {min(values)} to {max(values)}.{_markers(picture)}"
+    )
+
+
+def describe_sleep(picture: TrendPicture) -> str:
+    values = [value for _, value in _values(picture.days, "sleep_hours")]
+    if not values:
+        return f"No sleep answers in {_period_words(picture)}."
+    return (
+        f"Sleep reported on {len(values)} of {_period_words(picture)}: "
+        f"{fmt_number(fmean(values))} hours on average, from {fmt_number(min(values))} to "
+        f"{fmt_number(max(values))} hours.{_markers(picture)}"
+    )
+
+
+def describe_weight(picture: TrendPicture) -> str:
+    values = _values(picture.days, "weight_kg")
+    if not values:
+        return f"No weight in {_period_words(picture)}."
+    (first_day, first), (last_day, last) = values[0], values[-1]
+    if len(values) == 1:
+        return f"Weight {fmt_number(first)} kg on {fmt_date(first_day)}, the only weight in {_period_words(picture)}."
+    change = last - first
+    percent = 100 * change / first
+    sign = "+" if change > 0 else "−" if change < 0 else ""
+    return (
+        f"Weight {fmt_number(first)} kg on {fmt_date(first_day)} and {fmt_number(last)} kg on "
+        f"{fmt_date(last_day)}: {sign}{fmt_number(abs(change))} kg ({sign}{fmt_number(abs(percent))}%), "
+        f"from {len(values)} weighings.{_markers(picture)}"
+    )
+
+
+def describe_exercise(picture: TrendPicture) -> str:
+    values = [value for _, value in _values(picture.days, "exercise_minutes")]
+    done = [value for value in values if value > 0]
+    if not done:
+        return f"No therapy exercise recorded in {_period_words(picture)}."
+    return (
+        f"Therapy exercise on {len(done)} of {_period_words(picture)}, {sum(done)} minutes in all "
+        f"({fmt_number(fmean(done))} minutes on a day with exercise).{_markers(picture)}"
+    )
+
+
+def describe_time_of_day(picture: TrendPicture) -> str:
+    """The headline of the time-of-day picture: when pain is worst (describe_movement says what moving does)."""
+    scored = [average for average in picture.time_of_day.averages if average.pain is not None]
+    if not scored:
+        return f"No pain scores in {_period_words(picture)}."
+    worst = max(scored, key=lambda average: average.pain or 0)
+    best = min(scored, key=lambda average: average.pain or 0)
+    words = ", ".join(f"{average.label.lower()} {fmt_number(average.pain or 0)}" for average in scored)
+    sentence = f"Average pain by part of day: {words} (out of 10)."
+    if len(scored) > 1 and worst.pain != best.pain:
+        sentence += f" Worst in the {worst.label.lower()}, least in the {best.label.lower()}."
+    return sentence
+
+
+def describe_movement(picture: TrendPicture) -> str:
+    movement = picture.time_of_day.movement
+    answers = picture.time_of_day.movement_answers
+    if not answers:
+        return "No check-in said whether moving changed the pain."
+    counts = [f"{MOVEMENT_WORDS[effect]} in {movement[effect]}" for effect in MOVEMENT_WORDS]
+    sentence = f"Of {answers} check-ins that said, moving made the pain {counts[0]}, {counts[1]} and {counts[2]}"
+    most = max(MOVEMENT_WORDS, key=lambda effect: movement[effect])
+    share = round(100 * movement[most] / answers)
+    if share > 50:
+        return f"{sentence}: mostly {MOVEMENT_WORDS[most]} ({share}%)."
+    return f"{sentence}: no one answer is most of them."

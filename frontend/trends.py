@@ -1,0 +1,297 @@
+"""The trend pages: charts of a period, the time-of-day picture, and the printable visit summary.
+
+A patient sees their own ("My trends", /trends, /summary); a linked therapist sees the
+same for a patient on the patient's page and at /patients/<id>/summary. The charts are
+SVG images at their own URLs (frontend/charts.py) with the period in explicit dates, so an
+image always matches the page it is on even if the day turns while it loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from csp.decorators import csp_replace
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from diary import charts as figures
+from diary import selectors
+from diary.models import CheckIn, User
+from frontend import charts
+from frontend.access import patient_page, therapist_page
+from frontend.forms import PageForm
+
+ChartUrl = Callable[[str], str]  # a chart's name → the URL of its image, without the period
+
+LONGEST_PERIOD = 366
+SPARKLINE_DAYS = 14
+NOTABLE_NOTES = 10
+NOTABLE_PAIN = 7
+EVIDENCE_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    kind: str  # its name in the chart's URL (charts.CHARTS)
+    title: str
+    alt: str
+    describe: Callable[[figures.TrendPicture], str]
+    columns: tuple[tuple[str, str], ...]  # the data table: (heading, key of diary.charts.daily_rows)
+
+
+DAILY_CHARTS = (
+    ChartSection(
+        "pain",
+        "Pain each day",
+        "Line chart of pain each day: the highest, the first and the last score of the day.",
+        figures.describe_pain,
+        (("First of day", "pain_first"), ("Last of day", "pain_last"), ("Highest", "pain_max")),
+    ),
+    ChartSection(
+        "tiredness",
+        "Tiredness each day",
+        "Line chart of the day's highest tiredness score.",
+        figures.describe_fatigue,
+        (("Highest tiredness", "fatigue_max"),),
+    ),
+    ChartSection(
+        "sleep",
+        "Sleep",
+        "Bar chart of hours slept each night.",
+        figures.describe_sleep,
+        (("Sleep (hours)", "sleep_hours"),),
+    ),
+    ChartSection(
+        "weight",
+        "Weight",
+        "Line chart of weight on the days it was taken.",
+        figures.describe_weight,
+        (("Weight (kg)", "weight_kg"),),
+    ),
+    ChartSection(
+        "exercise",
+        "Therapy exercise",
+        "Bar chart of minutes of therapy exercise each day.",
+        figures.describe_exercise,
+        (("Exercise (minutes)", "exercise_minutes"),),
+    ),
+)
+
+
+class PeriodForm(PageForm):
+    """The period of a trends page: the last `days` (7, 30, 90...), or from `start` to `end`."""
+
+    days = forms.CharField(required=False)  # only ever in a link, so its errors are the form's own
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start is None and end is None and not self.has_error("start") and not self.has_error("end"):
+            days = _whole_number(data.get("days") or str(figures.DEFAULT_PERIOD))
+            if days is None or not 7 <= days <= LONGEST_PERIOD - 1:
+                raise forms.ValidationError(f"A period is 7 to {LONGEST_PERIOD - 1} days long.")
+            data["start"], data["end"] = self.today - timedelta(days=days - 1), self.today
+            return data
+        if start is None or end is None:
+            if not self.errors:
+                raise forms.ValidationError("Give both dates of the period.")
+            return data
+        if end > self.today:
+            self.add_error("end", "The period cannot end after today.")
+        elif start > end:
+            self.add_error("start", "The period must start on or before the day it ends.")
+        elif (end - start).days + 1 > LONGEST_PERIOD:
+            self.add_error("start", f"A period can be at most {LONGEST_PERIOD} days long.")
+        return data
+
+
+def _whole_number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 5 else None
+
+
+def _period(request: HttpRequest, patient: User) -> tuple[PeriodForm, date, date]:
+    """The period asked for, or the last 30 days (with the form's errors to show) if it makes no sense."""
+    today = selectors.today_for(patient)
+    form = PeriodForm(request.GET or None, today=today)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    start = today - timedelta(days=figures.DEFAULT_PERIOD - 1)
+    if not form.is_bound:
+        form = PeriodForm(initial={"start": start, "end": today}, today=today)
+    return form, start, today
+
+
+def _trends_context(request: HttpRequest, patient: User, chart_url: ChartUrl) -> dict[str, Any]:
+    """What _trends.html shows; chart_url(kind) is the URL of a chart image, without the period."""
+    form, start, end = _period(request, patient)
+    picture = selectors.trend_picture(patient, start, end)
+    period = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    length = (end - start).days + 1
+    today = selectors.today_for(patient)
+    return {
+        "period_form": form,
+        "picture": picture,
+        "period_days": length,
+        "period_choices": [
+            {"days": days, "current": length == days and end == today} for days in figures.PERIOD_CHOICES
+        ],
+        "period_query": period,
+        "time_of_day": {
+            "url": f"{chart_url('time-of-day')}?{period}",
+            "movement_url": f"{chart_url('movement')}?{period}",
+            "description": figures.describe_time_of_day(picture),
+            "movement_description": figures.describe_movement(picture),
+            "headings": [part.label for part in figures.PARTS_OF_DAY],
+            "rows": [
+                {"date": day, "values": [picture.time_of_day.grid[part.value][i] for part in figures.PARTS_OF_DAY]}
+                for i, day in enumerate(picture.time_of_day.dates)
+            ],
+        },
+        "charts": [
+            {
+                "section": section,
+                "url": f"{chart_url(section.kind)}?{period}",
+                "description": section.describe(picture),
+                "caption_id": f"chart-{section.kind}-caption",
+                "caption": f"{section.title}, {picture.start:%-d %b} to {picture.end:%-d %b %Y}",
+                "headings": [heading for heading, _ in section.columns],
+                "rows": [
+                    {"date": row["date"], "values": [row[key] for _, key in section.columns]} for row in picture.days
+                ],
+            }
+            for section in DAILY_CHARTS
+        ],
+    }
+
+
+def trends_context_for_therapist(request: HttpRequest, patient: User) -> dict[str, Any]:
+    return _trends_context(request, patient, lambda kind: reverse("frontend:patient_chart", args=[patient.pk, kind]))
+
+
+# --- pages --------------------------------------------------------------
+
+
+@patient_page
+def my_trends(request: HttpRequest) -> HttpResponse:
+    patient = request.user
+    context = _trends_context(request, patient, lambda kind: reverse("frontend:my_chart", args=[kind]))
+    context["flags"] = selectors.flags_for(patient)["flags"]
+    return render(request, "frontend/trends.html", context)
+
+
+def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpResponse:
+    context = _trends_context(request, patient, chart_url)
+    picture = context["picture"]
+    checkins = selectors.checkins_of(patient, since=picture.start, until=picture.end)
+    context.update(
+        {
+            "patient": patient,
+            "flags": _with_latest_evidence(selectors.flags_with_checkins(patient)),
+            "evidence_shown": EVIDENCE_SHOWN,
+            "notes": _notable_notes(checkins, picture.flag_dates),
+            "notes_total": checkins.exclude(notes="").count(),
+            "notable_pain": NOTABLE_PAIN,
+            "checkin_count": sum(row["checkins"] for row in picture.days),
+            "days_with_checkins": sum(1 for row in picture.days if row["checkins"]),
+        }
+    )
+    return render(request, "frontend/summary.html", context)
+
+
+@patient_page
+def my_summary(request: HttpRequest) -> HttpResponse:
+    return _summary(
+        request,
+        request.user,
+        lambda kind: reverse("frontend:my_chart", args=[kind]),
+    )
+
+
+@therapist_page
+def patient_summary(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_for(request.user, patient_id)
+    return _summary(
+        request,
+        patient,
+        lambda kind: reverse("frontend:patient_chart", args=[patient.pk, kind]),
+    )
+
+
+def _with_latest_evidence(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A printed page has room for a flag's latest few check-ins, newest first; the page says how many in all."""
+    for flag in flags:
+        flag["latest_checkins"] = sorted(flag["checkins"], key=lambda c: c.recorded_at, reverse=True)[:EVIDENCE_SHOWN]
+    return flags
+
+
+def _notable_notes(checkins: QuerySet[CheckIn], flag_dates: frozenset[date]) -> list[CheckIn]:
+    """The notes worth reading at a visit: high pain, a warning symptom, or a day behind a flag; newest first."""
+    notable = [
+        checkin
+        for checkin in checkins.exclude(notes="")
+        if (checkin.pain or 0) >= NOTABLE_PAIN or checkin.symptoms or checkin.local_date in flag_dates
+    ]
+    return notable[:NOTABLE_NOTES]
+
+
+# A chart gets a policy of its own, replacing the site's: it may run no script and load
+# nothing, but Matplotlib styles its shapes with style attributes, which the site-wide policy
+# (no inline styles) would blank out. None removes a directive (django-csp).
+CHART_POLICY: dict[str, list[str] | None] = {
+    **{directive: None for directive in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]},
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "frame-ancestors": ["'self'"],
+}
+
+
+def _chart_response(request: HttpRequest, patient: User, kind: str) -> HttpResponse:
+    drawer = charts.CHARTS.get(kind)
+    if drawer is None:
+        raise Http404
+    form = PeriodForm(request.GET, today=selectors.today_for(patient))
+    if not form.is_valid():
+        return HttpResponse("That period makes no sense.", status=400, content_type="text/plain")
+    picture = selectors.trend_picture(patient, form.cleaned_data["start"], form.cleaned_data["end"])
+    return HttpResponse(drawer(picture), content_type="image/svg+xml")
+
+
+@patient_page
+@csp_replace(CHART_POLICY)
+def my_chart(request: HttpRequest, kind: str) -> HttpResponse:
+    return _chart_response(request, request.user, kind)
+
+
+@therapist_page
+@csp_replace(CHART_POLICY)
+def patient_chart(request: HttpRequest, patient_id: int, kind: str) -> HttpResponse:
+    patient = selectors.patient_for(request.user, patient_id)
+    return _chart_response(request, patient, kind)
+
+
+@therapist_page
+@csp_replace(CHART_POLICY)
+def patient_sparkline(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The small pain line of the therapist's list: the day's highest pain, the last 14 days."""
+    patient = selectors.patient_for(request.user, patient_id)
+    today = selectors.today_for(patient)
+    rows = figures.daily_rows(
+        selectors.checkins_of(patient, since=today - timedelta(days=SPARKLINE_DAYS - 1), until=today),
+        today - timedelta(days=SPARKLINE_DAYS - 1),
+        today,
+    )
+    return HttpResponse(charts.sparkline([row["pain_max"] for row in rows]), content_type="image/svg+xml")
