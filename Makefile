@@ -9,7 +9,7 @@ PORT ?= 8000
 # `make run` is for a laptop: development settings unless the environment says otherwise.
 export DEBUG ?= 1
 
-.PHONY: run test lint format install migrate demo serve clean bench
+.PHONY: run test lint format install migrate demo serve clean bench backup restore
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -43,6 +43,15 @@ bench: install
 	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
 	$(BIN)/python tests/bench_pages.py
+
+# A backup of the whole database (pg_dump on PostgreSQL, a consistent copy on SQLite) into
+# backups/, or FILE=...; restoring replaces every row, after asking (diary/backups.py).
+backup: install
+	$(BIN)/python manage.py backup $(if $(FILE),--output "$(FILE)")
+
+restore: install
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/diary-....dump"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 lint: install
 	$(BIN)/ruff check .
