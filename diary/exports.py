@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from diary.models import CheckIn, Symptom, User
+from diary.models import AuditEvent, CheckIn, Symptom, User
 from diary.services import CHECKIN_FIELDS
 
 # Every field of a check-in, after the ones the server adds.
@@ -75,6 +75,22 @@ def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
         },
         "checkins": [checkin_row(checkin, zone) for checkin in checkins],
     }
+
+
+def access_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
+    """Who has seen the diary, for the patient's own export: the same record as their page shows."""
+    return [
+        {
+            "at": event.at.isoformat(),
+            "who": event.actor_name or None,
+            "role": event.actor_role or None,
+            "what": event.action,
+            "path": event.path,
+            "from": event.ip,
+            "allowed": event.allowed,
+        }
+        for event in events
+    ]
 
 
 LOINC = "http://loinc.org"

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
+from diary import audit
+
 
 class NoStoreMiddleware:
     """Tell browsers and proxies never to store a page or API answer.
@@ -23,4 +25,16 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
+        return response
+
+
+class AuditMiddleware:
+    """Write the access audit's row for each request that touched a patient's diary or was refused (diary/audit.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        audit.record_request(request, response)
         return response

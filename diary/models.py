@@ -229,6 +229,9 @@ class CareLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The wording the patient agreed to (diary/consent.py) and when; blank for links made before consent was asked.
+    consent_version = models.CharField(max_length=32, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -323,3 +326,55 @@ class TherapistNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.written_on} about {self.patient}"
+
+
+class AppendOnly(Exception):
+    """The access audit is never changed or deleted through the app."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnly("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One access to a patient's diary, or one security event (sign-in, link, export, erasure): append-only.
+
+    People are kept as plain ids, not foreign keys, so no later change (an account erased, a
+    link ended) ever updates a row; the database refuses updates too (migration 0004). The
+    actor's name is copied at the time, so the patient's "Who has seen my diary" still names a
+    therapist whose account is gone. No health data: what was opened is the URL's name and path
+    (ids only, never a query string), not what it showed.
+    """
+
+    at = models.DateTimeField(default=now, db_index=True)
+    actor_user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor_role = models.CharField(max_length=16, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True)
+    patient_user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=64)  # a URL's name ("frontend:patient_detail") or "auth:login_failed"...
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    allowed = models.BooleanField()
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient_user_id", "-at"], name="auditevent_patient_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'anonymous'} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnly("Audit events cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Audit events cannot be deleted.")

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary import selectors, trends
+from diary import consent, selectors, trends
 from diary.models import (
     CareLink,
     CheckIn,
@@ -364,10 +364,20 @@ class LinkResult:
     created: bool
 
 
-def link_create(*, patient: User, invite_code: str) -> LinkResult:
-    """Share a patient's diary with the therapist whose invite code this is."""
+class ConsentOutdated(Exception):
+    """The patient agreed to wording that has changed since: they must read it again."""
+
+
+def link_create(*, patient: User, invite_code: str, consent_version: str = consent.VERSION) -> LinkResult:
+    """Share a patient's diary with the therapist whose invite code this is, recording the patient's consent.
+
+    `consent_version` is the version of the wording the patient was shown (diary/consent.py); the
+    API's POST links is consent to the current wording, which its clients show first.
+    """
     if not patient.is_patient:
         raise ValidationError({"detail": ["Only patients can share a diary."]})
+    if consent_version != consent.VERSION:
+        raise ConsentOutdated
     code = normalize_invite_code(invite_code)
     therapist = User.objects.filter(role=Role.THERAPIST, is_active=True, invite_code=code).first() if code else None
     if therapist is None:
@@ -377,7 +387,9 @@ def link_create(*, patient: User, invite_code: str) -> LinkResult:
         return LinkResult(link=active, created=False)
     try:
         with transaction.atomic():
-            link = CareLink.objects.create(patient=patient, therapist=therapist)
+            link = CareLink.objects.create(
+                patient=patient, therapist=therapist, consent_version=consent_version, consented_at=timezone.now()
+            )
     except IntegrityError:
         # Two taps raced; the partial unique constraint kept one active link.
         link = CareLink.objects.get(patient=patient, therapist=therapist, ended_at__isnull=True)

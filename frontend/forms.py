@@ -362,6 +362,12 @@ class LinkForm(PageForm):
         help_text="10 letters and numbers, like ABCDE-12345. Capitals and dashes do not matter.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
+    consent = forms.BooleanField(
+        label="I have read what my therapist will see and I agree to share my diary with them",
+        error_messages={"required": "Tick the box to agree to what your therapist will see, or do not share."},
+    )
+    # The version of the wording on the page the patient read (diary/consent.py).
+    consent_version = forms.CharField(widget=forms.HiddenInput, max_length=32)
 
 
 class SettingsForm(PageForm):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("checkins/<int:checkin_id>/delete", views.checkin_delete, name="checkin_delete"),
     path("links", views.links, name="links"),
     path("links/<int:link_id>/end", views.link_end, name="link_end"),
+    path("access", views.access_log, name="access_log"),
     path("alert", views.alert, name="alert"),
     path("trends", trends.my_trends, name="my_trends"),
     path("trends/charts/<slug:kind>.svg", trends.my_chart, name="my_chart"),

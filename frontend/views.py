@@ -9,6 +9,7 @@ on their clock.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from diary import selectors, services
+from diary import audit, consent, selectors, services
 from diary.charts import describe_recent_pain
 from diary.models import CheckIn, User
 from diary.trends import LEVELS
@@ -240,6 +241,7 @@ def _therapist_home(request: HttpRequest) -> HttpResponse:
     # Most urgent first, in a fixed number of queries (see patients_by_urgency), plus one for
     # everyone's last two weeks of pain.
     rows = selectors.patients_by_urgency(therapist)
+    audit.shown(request, [row["id"] for row in rows])
     highs = selectors.daily_pain_highs([row["patient"] for row in rows], trends.SPARKLINE_DAYS)
     for row in rows:
         row["recent_pain"] = describe_recent_pain(highs[row["id"]])
@@ -293,16 +295,27 @@ def checkin_delete(request: HttpRequest, checkin_id: int) -> HttpResponse:
 @patient_page
 def links(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    form = LinkForm(_posted(request))
+    form = LinkForm(_posted(request), initial={"consent_version": consent.VERSION})
     if request.method == "POST" and form.is_valid():
         if _too_many_attempts(request, "link"):
             form.add_error(None, TOO_MANY_ATTEMPTS)
-            context = {"form": form, "links": selectors.active_links(patient)}
-            return render(request, "frontend/links.html", context, status=429)
+            return render(request, "frontend/links.html", _links_context(patient, form), status=429)
         try:
-            result = services.link_create(patient=patient, invite_code=form.cleaned_data["invite_code"])
+            result = services.link_create(
+                patient=patient,
+                invite_code=form.cleaned_data["invite_code"],
+                consent_version=form.cleaned_data["consent_version"],
+            )
         except services.InviteCodeNotFound:
             form.add_error("invite_code", "No therapist has this code. Check it with your therapist and type it again.")
+        except services.ConsentOutdated:
+            # Keep the code typed; untick the box, so that agreeing again means reading the new words.
+            data = request.POST.copy()
+            data["consent_version"] = consent.VERSION
+            data.pop("consent", None)
+            form = LinkForm(data)
+            form.is_valid()
+            form.add_error(None, "What a therapist sees has changed since you opened this page. Please read it again.")
         else:
             name = result.link.therapist.name
             if result.created:
@@ -310,8 +323,37 @@ def links(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"You already share your diary with {name}.")
             return redirect("frontend:links")
-    context = {"form": form, "links": selectors.active_links(patient)}
-    return render(request, "frontend/links.html", context)
+    return render(request, "frontend/links.html", _links_context(patient, form))
+
+
+def _links_context(patient: User, form: LinkForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "links": selectors.active_links(patient),
+        "consent_what_they_see": consent.WHAT_THEY_SEE,
+        "consent_what_they_do": consent.WHAT_THEY_DO,
+    }
+
+
+ACCESS_EVENTS_PER_PAGE = 100
+
+
+@patient_page
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who has seen my diary: every time someone else opened it or tried to, newest first.
+
+    Runs of the same thing by the same person on the same day are one line ("looked at your
+    charts, 7 times, 14:02 to 14:03").
+    """
+    page = Paginator(audit.events_about(request.user), ACCESS_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    lines = []
+    for (_, day, words, name), events in groupby(
+        page.object_list,
+        key=lambda e: (e.actor_user_id, timezone.localdate(e.at), audit.action_words(e), e.actor_name),
+    ):
+        run = list(events)
+        lines.append({"day": day, "who": name or "Someone not signed in", "words": words, "events": run})
+    return render(request, "frontend/access_log.html", {"page": page, "lines": lines})
 
 
 @patient_page

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from diary import services
+from diary import audit, services
 from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
 
@@ -170,6 +170,9 @@ class MeView(APIView):
         user = request.user
         if not user.check_password(serializer.validated_data["password"]):
             return Response({"password": ["That password is not right."]}, status=status.HTTP_400_BAD_REQUEST)
+        # Recorded first: afterwards there is no account to name. What the audit keeps of an
+        # erased patient is in SECURITY.md.
+        audit.record(request._request, "account:delete", allowed=True, actor=user, patient_ids=[audit.own(user)])
         logout(request._request)
         services.account_delete(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
-from diary import exports, selectors
+from diary import audit, exports, selectors
 from diary.api.common import IsPatient, IsTherapist, errors
 from diary.models import User
 
@@ -26,13 +26,17 @@ FORMATS = {
 }
 
 
-def export_response(patient: User, export_format: str) -> HttpResponse:
+def export_response(patient: User, export_format: str, *, own: bool) -> HttpResponse:
+    """The diary as a download; the patient's own JSON also says who has seen it (the access audit)."""
     checkins = selectors.checkins_of(patient).order_by("recorded_at", "id")
     content_type, suffix = FORMATS[export_format]
     if export_format == "csv":
         body = exports.as_csv(patient, checkins)
     elif export_format == "json":
-        body = json.dumps(exports.as_json(patient, checkins), ensure_ascii=False, indent=1)
+        document = exports.as_json(patient, checkins)
+        if own:
+            document["access_log"] = exports.access_rows(audit.events_about(patient))
+        body = json.dumps(document, ensure_ascii=False, indent=1)
     else:
         body = json.dumps(exports.as_fhir(patient, checkins), ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type=content_type)
@@ -89,7 +93,7 @@ class ExportView(APIView):
     )
     def get(self, request: Any) -> HttpResponse:
         """Download the caller's whole diary."""
-        return export_response(request.user, checked_format(request))
+        return export_response(request.user, checked_format(request), own=True)
 
 
 class PatientExportView(APIView):
@@ -104,4 +108,4 @@ class PatientExportView(APIView):
     def get(self, request: Any, patient_id: int) -> HttpResponse:
         """Download a linked patient's whole diary."""
         patient = selectors.patient_for(request.user, patient_id)
-        return export_response(patient, checked_format(request))
+        return export_response(patient, checked_format(request), own=False)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from diary import selectors, services
+from diary import audit, selectors, services
 from diary.api.common import IsPatient, errors
 from diary.models import CareLink, User
 
@@ -89,4 +89,5 @@ class LinkDetailView(APIView):
         """End a link. Either side may; the therapist loses access at once."""
         link = selectors.active_link_for(request.user, link_id)
         services.link_end(link=link, by=request.user)
+        audit.shown(request, [link.patient_id])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary import selectors
+from diary import audit, selectors
 from diary.api.checkins import LIST_PARAMETERS, CheckinPage, checkin_list_response
 from diary.api.common import IsTherapist, errors
 from diary.api.flags import FlagSerializer
@@ -34,6 +34,7 @@ class PatientListView(APIView):
     def get(self, request: Any) -> Response:
         """The therapist's linked patients, most urgent first, with their flags."""
         rows = selectors.patients_by_urgency(request.user)
+        audit.shown(request, [row["id"] for row in rows])
         return Response(self.PatientSummary(rows, many=True).data)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, User
+from diary.models import AuditEvent, CareLink, CheckIn, FlagAcknowledgement, FlagState, User
 from tests.conftest import PASSWORD, Api, checkin_body
 
 PAT_NOTE = "pat-secret-note-7"
@@ -267,6 +267,10 @@ def test_it_answers_each_caller_as_the_matrix_says(world: World, case: Case, cal
     if response.status_code >= 400:
         assert response["Content-Type"].startswith("application/json")
         assert before == database_state(), "a refused request changed the database"
+    if response.status_code in (401, 403, 404):
+        caller_id = world.people[caller].pk if world.people[caller] is not None else None  # type: ignore[union-attr]
+        refusals = AuditEvent.objects.filter(path=response.wsgi_request.path, allowed=False, actor_user_id=caller_id)
+        assert refusals.filter(status=response.status_code).exists(), "a refusal is missing from the access audit"
 
     text = response.content.decode()
     assert (PAT_NOTE in text) == (caller in case.sees_pat_note)

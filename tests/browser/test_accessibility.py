@@ -23,6 +23,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from diary import services
+from diary.models import AuditEvent
 from frontend import pwa_urls
 from frontend import urls as frontend_urls
 from tests.browser.support import (
@@ -72,6 +73,7 @@ PATIENT = [
     Stop("frontend:alert", "alert", OFFLINE),
     Stop("frontend:my_trends", "trends", OFFLINE),
     Stop("frontend:my_summary", "summary", OFFLINE),
+    Stop("frontend:access_log", "access", OFFLINE),
     Stop("pwa:checkin_shell", "shell", CHECK_IN),
     Stop("pwa:offline", "offline-page", OFFLINE, online=OFFLINE),
 ]
@@ -138,6 +140,25 @@ def world() -> dict[str, Any]:
     ).checkin
     services.therapist_note_create(
         patient=pat, therapist=thea, written_on=checkin.local_date - timedelta(days=1), text="Phoned: new exercises"
+    )
+    # What "Who has seen my diary" lists: Thea's looks, and a refused one.
+    seen = {"patient_user_id": pat.pk, "method": "GET", "ip": "127.0.0.1", "path": f"/patients/{pat.pk}"}
+    AuditEvent.objects.create(
+        actor_user_id=thea.pk,
+        actor_role="therapist",
+        actor_name=thea.name,
+        action="frontend:patient_detail",
+        allowed=True,
+        status=200,
+        **seen,
+    )
+    AuditEvent.objects.create(
+        actor_name="Someone Else",
+        actor_role="therapist",
+        action="frontend:patient_detail",
+        allowed=False,
+        status=404,
+        **seen,
     )
     return {"patient": pat, "therapist": thea, "checkin": checkin}
 

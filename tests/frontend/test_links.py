@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from diary import services
+from diary import consent, services
 from diary.models import CareLink
 from tests.conftest import signed_in
 from tests.frontend.pages import hidden_inputs, status_messages, submit, text
+
+# The consent box ticked; the version of its wording comes from the page's hidden field.
+SHARE = {"consent": "on", "consent_version": consent.VERSION}
 
 
 def test_it_links_by_invite_code_typed_loosely(patient: Any, unlinked_therapist: Any) -> None:
@@ -16,7 +19,7 @@ def test_it_links_by_invite_code_typed_loosely(patient: Any, unlinked_therapist:
     typed = f"{code[:5]}-{code[5:]}".lower()
     client = signed_in(patient)
 
-    response = submit(client, "/links", {"invite_code": typed})
+    response = submit(client, "/links", {"invite_code": typed, "consent": "on"})
 
     assert response.status_code == 302
     assert response["Location"] == "/links"
@@ -28,13 +31,15 @@ def test_it_links_by_invite_code_typed_loosely(patient: Any, unlinked_therapist:
 
 
 def test_it_says_so_when_already_linked(patient: Any, therapist: Any) -> None:
-    response = submit(signed_in(patient), "/links", {"invite_code": therapist.invite_code}, form_page="/links")
+    response = submit(
+        signed_in(patient), "/links", {"invite_code": therapist.invite_code, "consent": "on"}, form_page="/links"
+    )
     assert response.status_code == 302
     assert CareLink.objects.filter(patient=patient, therapist=therapist).count() == 1
 
 
 def test_it_explains_an_unknown_code(patient: Any) -> None:
-    response = submit(signed_in(patient), "/links", {"invite_code": "ZZZZZ-ZZZZZ"})
+    response = submit(signed_in(patient), "/links", {"invite_code": "ZZZZZ-ZZZZZ", "consent": "on"})
     assert response.status_code == 200
     content = text(response)
     assert "No therapist has this code." in content
@@ -78,7 +83,7 @@ def test_it_keeps_therapists_off_the_sharing_page(therapist: Any) -> None:
 def test_it_does_not_link_to_a_rotated_code(patient: Any, unlinked_therapist: Any) -> None:
     old = unlinked_therapist.invite_code
     services.invite_code_rotate(therapist=unlinked_therapist)
-    response = submit(signed_in(patient), "/links", {"invite_code": old})
+    response = submit(signed_in(patient), "/links", {"invite_code": old, "consent": "on"})
     assert "No therapist has this code." in text(response)
 
 
@@ -87,10 +92,48 @@ def test_it_limits_guessing_invite_codes(patient: Any, unlinked_therapist: Any) 
     client = signed_in(patient)
     token = hidden_inputs(client.get("/links"))["csrfmiddlewaretoken"]
     for n in range(20):
-        client.post("/links", {"csrfmiddlewaretoken": token, "invite_code": f"GUESS{n:05d}"})
+        client.post("/links", {**SHARE, "csrfmiddlewaretoken": token, "invite_code": f"GUESS{n:05d}"})
 
-    refused = client.post("/links", {"csrfmiddlewaretoken": token, "invite_code": unlinked_therapist.invite_code})
+    refused = client.post(
+        "/links", {**SHARE, "csrfmiddlewaretoken": token, "invite_code": unlinked_therapist.invite_code}
+    )
 
     assert refused.status_code == 429
     assert "Too many attempts from here." in text(refused)
+    assert not CareLink.objects.filter(patient=patient, therapist=unlinked_therapist).exists()
+
+
+def test_sharing_shows_what_the_therapist_will_see_and_records_the_consent(
+    patient: Any, unlinked_therapist: Any
+) -> None:
+    client = signed_in(patient)
+    page = text(client.get("/links"))
+    assert "What your therapist will see" in page
+    assert consent.WHAT_THEY_SEE[0] in page
+
+    submit(client, "/links", {"invite_code": unlinked_therapist.invite_code, "consent": "on"})
+
+    link = CareLink.objects.get(patient=patient, therapist=unlinked_therapist)
+    assert link.consent_version == consent.VERSION
+    assert link.consented_at is not None
+
+
+def test_sharing_without_agreeing_shares_nothing_and_keeps_the_code(patient: Any, unlinked_therapist: Any) -> None:
+    response = submit(signed_in(patient), "/links", {"invite_code": unlinked_therapist.invite_code})
+
+    assert response.status_code == 200
+    assert "Tick the box to agree to what your therapist will see" in text(response)
+    assert unlinked_therapist.invite_code in text(response)
+    assert not CareLink.objects.filter(patient=patient, therapist=unlinked_therapist).exists()
+
+
+def test_agreeing_to_old_wording_asks_to_read_it_again(patient: Any, unlinked_therapist: Any) -> None:
+    client = signed_in(patient)
+    page = client.get("/links")
+    form = {**hidden_inputs(page), "invite_code": unlinked_therapist.invite_code, "consent": "on"}
+
+    response = client.post("/links", {**form, "consent_version": "2020-01-01"})
+
+    assert "What a therapist sees has changed since you opened this page" in text(response)
+    assert f'name="consent_version" value="{consent.VERSION}"' in text(response)
     assert not CareLink.objects.filter(patient=patient, therapist=unlinked_therapist).exists()

@@ -14,7 +14,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from diary import selectors, services
-from diary.models import CareLink
+from diary.models import AuditEvent, CareLink
 from tests.conftest import signed_in
 
 PAT, OLIVE, THEA, UMA, ED, ANONYMOUS = "pat", "olive", "thea", "uma", "ed", "anonymous"
@@ -57,7 +57,10 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "patient_chart": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
     "patient_sparkline": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
     "patient_summary": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
+    # Who has seen my diary: a patient's own access record.
+    "access_log": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
 }
+REFUSALS = {403, 404, LOGIN}
 
 # Where Pat's note may appear: her own pages that show it, and her linked therapist's view.
 SHOWS_NOTE = {("history", PAT), ("checkin_edit", PAT), ("checkin_delete", PAT), ("patient_detail", THEA)}
@@ -75,6 +78,12 @@ def frontend_pages() -> dict[str, URLPattern]:
         assert pattern.name, f"{pattern} has no name, so this matrix cannot list it"
         pages[pattern.name] = pattern
     return pages
+
+
+def refusal_recorded(visitor: Any, url: str) -> bool:
+    """The access audit has a refusal of this path for this visitor (anonymous: nobody named)."""
+    events = AuditEvent.objects.filter(path=url, allowed=False)
+    return events.filter(actor_user_id=visitor.pk if visitor is not None else None).exists()
 
 
 def test_it_lists_every_frontend_page_in_the_matrix() -> None:
@@ -118,6 +127,8 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
             got = LOGIN if location.startswith("/login?next=") else HOME if location == "/" else f"302 {location}"
         if got != expected:
             wrong.append(f"{visitor}: expected {expected}, got {got}")
+        if got in REFUSALS and not refusal_recorded(people.get(visitor), url):
+            wrong.append(f"{visitor}: refused but not in the access audit")
         shows_note = NOTE in response.content.decode()
         if shows_note != ((name, visitor) in SHOWS_NOTE):
             wrong.append(f"{visitor}: note {'shown' if shows_note else 'missing'}")
