@@ -9,10 +9,12 @@ than running with a guess.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "csp",
+    "axes",
     "diary",
     "frontend",
 ]
@@ -105,8 +108,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "diary.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sign-in and messages: ends idle or old sessions, and says why on the sign-in page.
+    "diary.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into frontend.views.locked_out's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,6 +161,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes first: it refuses a locked account before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per email typed, account or not (diary/lockout.py)
+# axes.W006 asks to lock per address too. Guessing from one address is already limited by the
+# THROTTLE_LOGIN rate; locking whole addresses would lock out a clinic that shares one.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "diary.lockout.username"
+AXES_CLIENT_IP_CALLABLE = "diary.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "frontend.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the access audit already
+AXES_VERBOSE = False
+
+# Password reset links work once, for two hours. Email goes to the console unless EMAIL_BACKEND says
+# otherwise (e.g. django.core.mail.backends.smtp.EmailBackend with the EMAIL_HOST... settings below).
+PASSWORD_RESET_TIMEOUT = 2 * 3600
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "diary@localhost")
 
 LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:home"
@@ -227,6 +260,10 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes the browser refuse these cookies unless they are Secure, for this
+    # exact host and path /: no subdomain or plain-HTTP page can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # The header alone enrols nobody; submitting the domain to the preload list is a separate, deliberate step.
@@ -235,7 +272,9 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        # The app's own module scripts, each also carrying the request's nonce: an injected
+        # <script> has neither, so it never runs (tests/browser/test_xss.py).
+        "script-src": [SELF, NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
@@ -255,4 +294,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes says every failed sign-in at INFO; the access audit records them already.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -11,8 +11,10 @@ class DiaryConfig(AppConfig):
         # signals whichever page or API view did it; there is no other single place that sees all.
         from django.contrib.auth import signals
 
-        from diary import audit
+        from diary import audit, sessions
 
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")
         signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
+        # Each session's clocks (idle timeout, lifetime) start at sign-in, and it is listed for its owner.
+        signals.user_logged_in.connect(sessions.on_login, dispatch_uid="session-login")

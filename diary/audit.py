@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from rest_framework.throttling import BaseThrottle
 
+from diary import selectors
 from diary.models import AuditEvent, User
 
 # The patient's own acts worth a record, by URL name, with the methods that do them.
@@ -103,7 +104,7 @@ def record_request(request: HttpRequest, response: HttpResponse) -> None:
     if named is None and shown is None and not own_act and not refused:
         return
     if named is not None:
-        patients: list[int | None] = [int(named)]
+        patients: list[int | None] = [selectors.id_or_none(named)]
     elif shown is not None:
         patients = list(shown) or [None]
     elif own_act and user is not None and user.is_authenticated and user.role == "patient":

@@ -378,3 +378,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnly("Audit events cannot be deleted.")
+
+
+class SessionRecord(models.Model):
+    """One signed-in session, so that a person can see where they are signed in and end those sessions.
+
+    The session itself is Django's (django_session); this row names it for its owner. Rows of
+    sessions that have ended are pruned when the owner next looks (diary/sessions.py).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_records")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=now)
+    last_seen = models.DateTimeField(default=now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"

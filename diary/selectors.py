@@ -38,12 +38,22 @@ def patients_visible_to(user: User) -> QuerySet[User]:
     return User.objects.none()
 
 
+LARGEST_ID = 2**63 - 1  # a 64-bit database integer
+
+
+def id_or_none(value: object) -> int | None:
+    """An id as the database can hold it, or None: a number from a URL can be longer than any row's."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if 0 < number <= LARGEST_ID else None
+
+
 def _visible_or_404(objects: QuerySet[Any], pk: object) -> Any:
     """The object with this id among those the caller may see, else 404 (never 403: no hint that it exists)."""
-    try:
-        found = objects.filter(pk=int(str(pk))).first()
-    except ValueError:
-        found = None
+    number = id_or_none(pk)
+    found = objects.filter(pk=number).first() if number is not None else None
     if found is None:
         raise Http404
     return found

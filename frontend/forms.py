@@ -9,7 +9,7 @@ from uuid import uuid4
 from zoneinfo import available_timezones
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
 from diary.models import NOTE_MAX_LENGTH, CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
@@ -446,3 +446,22 @@ class NoteForm(PageForm):
         super().__init__(*args, **kwargs)
         self.fields["written_on"].initial = today
         self.fields["written_on"].widget.attrs["max"] = today.isoformat()
+
+
+# --- passwords: Django's own forms, with the error summary the pages show ------------------------
+
+
+class ResetRequestForm(PasswordResetForm, PageForm):
+    email = forms.EmailField(
+        label="Your email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+
+class NewPasswordForm(SetPasswordForm, PageForm):
+    """Choosing a new password from a reset link."""
+
+
+class ChangePasswordForm(PasswordChangeForm, PageForm):
+    """Changing one's password while signed in."""

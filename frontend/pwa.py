@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from diary.sessions import session_free
 from frontend.forms import CheckinShellForm
 
 # Every static file the check-in shell needs offline, icons included.
@@ -126,6 +127,7 @@ def static_names_are_hashed() -> bool:
     return not static("frontend/app.js").endswith("/app.js")
 
 
+@session_free
 @require_GET
 @gzip_page
 def service_worker(request: HttpRequest) -> HttpResponse:
@@ -162,6 +164,7 @@ def api_urls() -> dict[str, str]:
     }
 
 
+@session_free
 @require_GET
 @gzip_page
 def manifest(request: HttpRequest) -> HttpResponse:
@@ -170,6 +173,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@session_free
 @require_GET
 @gzip_page
 def checkin_shell(request: HttpRequest) -> HttpResponse:
@@ -177,6 +181,7 @@ def checkin_shell(request: HttpRequest) -> HttpResponse:
     return HttpResponse(shell_html())
 
 
+@session_free
 @require_GET
 @gzip_page
 def offline(request: HttpRequest) -> HttpResponse:

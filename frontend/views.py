@@ -14,22 +14,32 @@ from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.views import (
+    LoginView,
+    LogoutView,
+    PasswordChangeView,
+    PasswordResetCompleteView,
+    PasswordResetConfirmView,
+    PasswordResetDoneView,
+    PasswordResetView,
+)
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from diary import audit, consent, selectors, services
+from diary import audit, consent, lockout, selectors, services, sessions
 from diary.charts import describe_recent_pain
 from diary.models import CheckIn, User
 from diary.trends import LEVELS
@@ -38,11 +48,14 @@ from frontend.access import patient_page, signed_in_page, therapist_page
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
     AcknowledgeForm,
+    ChangePasswordForm,
     CheckinCreateForm,
     CheckinForm,
     EmailAuthenticationForm,
     LinkForm,
+    NewPasswordForm,
     NoteForm,
+    ResetRequestForm,
     SettingsForm,
     SignupForm,
     checkin_initial,
@@ -139,6 +152,82 @@ class LogoutPage(LogoutView):
         return response
 
 
+# --- passwords: Django's views, in the diary's pages -------------------------
+
+
+class PasswordResetPage(PasswordResetView):
+    """Ask for a reset link. The answer is the same whether or not the address has an account."""
+
+    template_name = "frontend/password_reset.html"
+    form_class = ResetRequestForm
+    email_template_name = "frontend/emails/password_reset.txt"
+    subject_template_name = "frontend/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("frontend:password_reset_sent")
+
+    def form_valid(self, form: ResetRequestForm) -> HttpResponse:
+        self.extra_email_context = {"clinic_name": settings.CLINIC_NAME}
+        # Each request sends an email: counted with the sign-in attempts, so it cannot be used to flood an inbox.
+        if _too_many_attempts(self.request, "login"):
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetSentPage(PasswordResetDoneView):
+    template_name = "frontend/password_reset_sent.html"
+
+
+@method_decorator(sensitive_post_parameters("new_password1", "new_password2"), name="dispatch")
+class PasswordResetConfirmPage(PasswordResetConfirmView):
+    """Choose a new password from the emailed link. Every other session of the account ends (the password
+    is part of each session's check), and a lockout of the address is lifted."""
+
+    template_name = "frontend/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("frontend:password_reset_done")
+
+    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        axes_reset(username=form.user.email)
+        audit.record(
+            self.request, "auth:password_reset", allowed=True, actor=form.user, patient_ids=[audit.own(form.user)]
+        )
+        return response
+
+
+class PasswordResetDonePage(PasswordResetCompleteView):
+    template_name = "frontend/password_reset_done.html"
+
+
+@method_decorator(sensitive_post_parameters("old_password", "new_password1", "new_password2"), name="dispatch")
+class PasswordChangePage(PasswordChangeView):
+    """Change one's password; this session stays signed in, every other one ends."""
+
+    template_name = "frontend/password_change.html"
+    form_class = ChangePasswordForm
+    success_url = reverse_lazy("frontend:settings")
+
+    def form_valid(self, form: ChangePasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        audit.record(self.request, "auth:password_change", allowed=True, actor=user, patient_ids=[audit.own(user)])
+        messages.success(self.request, "Password changed. You are still signed in here; everywhere else is signed out.")
+        return response
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None) -> HttpResponse:
+    """A sign-in refused because the email typed is locked (django-axes, diary/lockout.py): 429, the same
+    whether or not an account has that address; JSON for the API, the sign-in page for a person."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": lockout.LOCKED}, status=429)
+    # "throttled" stops the form before it checks the password again, which would count as a failure.
+    form = EmailAuthenticationForm(request, data=request.POST, throttled=True)
+    form.is_valid()
+    form.errors.clear()
+    form.add_error(None, lockout.LOCKED)
+    return render(request, "frontend/login.html", {"form": form}, status=429)
+
+
 @signed_in_page
 def settings_page(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -165,7 +254,22 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("frontend:settings")
-    return render(request, "frontend/settings.html", {"form": form})
+    context = {
+        "form": form,
+        "sessions": sessions.active_sessions(user),
+        "current_session": request.session.session_key,
+    }
+    return render(request, "frontend/settings.html", context)
+
+
+@signed_in_page
+@require_POST
+def sessions_end(request: HttpRequest) -> HttpResponse:
+    """Sign out everywhere else: every session of this account but this one ends at once."""
+    ended = sessions.sign_out_elsewhere(user=request.user, keep=request.session.session_key)
+    audit.record(request, "auth:sign_out_elsewhere", allowed=True, patient_ids=[audit.own(request.user)])
+    messages.success(request, f"Signed out everywhere else ({ended} session{'s' if ended != 1 else ''}).")
+    return redirect("frontend:settings")
 
 
 # --- home ---------------------------------------------------------------

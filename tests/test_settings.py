@@ -71,3 +71,15 @@ def test_it_defaults_to_debug_off() -> None:
     result = run_django(PRODUCTION, "shell", "-c", "from django.conf import settings; print(settings.DEBUG)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_production_cookies_are_host_only_and_secure() -> None:
+    """__Host- names: the browser takes them only over HTTPS, for this host, at path / (no subdomain can plant one)."""
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_PATH, s.SESSION_COOKIE_DOMAIN, s.CSRF_COOKIE_PATH, s.CSRF_COOKIE_DOMAIN)"
+    )
+    result = run_django(PRODUCTION, "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "__Host-sessionid __Host-csrftoken True True / None / None"

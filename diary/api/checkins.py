@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -17,6 +16,8 @@ from diary.api.common import (
     CodeListField,
     IsPatient,
     PatientLocalTimeField,
+    QueryDateField,
+    QueryIntegerField,
     StrictBooleanField,
     StrictFloatField,
     StrictIntegerField,
@@ -86,13 +87,6 @@ CheckinPage = inline_serializer(
     },
 )
 
-LIST_PARAMETERS = [
-    OpenApiParameter("since", OpenApiTypes.DATE, description="First local date, inclusive."),
-    OpenApiParameter("until", OpenApiTypes.DATE, description="Last local date, inclusive."),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int, description="Up to 200; 50 by default."),
-]
-
 
 class CheckinPagination(PageNumberPagination):
     page_size = 50
@@ -101,8 +95,15 @@ class CheckinPagination(PageNumberPagination):
 
 
 class DateRangeSerializer(serializers.Serializer):
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    """The query of a list of check-ins; also its documented parameters."""
+
+    since = QueryDateField(required=False, help_text="First local date, inclusive.")
+    until = QueryDateField(required=False, help_text="Last local date, inclusive.")
+    # Checked here so that page=0 or page_size=-1 is a 400 that says why; a page past the last is a 404.
+    page = QueryIntegerField(required=False, min_value=1, help_text="From 1; a page past the last is a 404.")
+    page_size = QueryIntegerField(
+        required=False, min_value=1, max_value=CheckinPagination.max_page_size, help_text="1 to 200; 50 by default."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "since" in attrs and "until" in attrs and attrs["since"] > attrs["until"]:
@@ -110,11 +111,15 @@ class DateRangeSerializer(serializers.Serializer):
         return attrs
 
 
+LIST_PARAMETERS = [DateRangeSerializer]
+
+
 def checkin_list_response(request: Any, view: APIView, patient: User) -> Response:
     """One page of a patient's check-ins, newest first, filtered by local date."""
     dates = DateRangeSerializer(data=request.query_params)
     dates.is_valid(raise_exception=True)
-    checkins = selectors.checkins_of(patient, **dates.validated_data).select_related("patient")
+    period = {key: dates.validated_data[key] for key in ("since", "until") if key in dates.validated_data}
+    checkins = selectors.checkins_of(patient, **period).select_related("patient")
     paginator = CheckinPagination()
     page = paginator.paginate_queryset(checkins, request, view=view)
     return paginator.get_paginated_response(CheckinOutput(page, many=True).data)
@@ -139,7 +144,9 @@ class CheckinListCreateView(APIView):
         client_uuid = serializers.UUIDField(help_text="Made on the device; sending it again never makes a second row.")
 
     @extend_schema(
-        operation_id="checkins_list", parameters=LIST_PARAMETERS, responses={200: CheckinPage, **errors(400, 401, 403)}
+        operation_id="checkins_list",
+        parameters=LIST_PARAMETERS,
+        responses={200: CheckinPage, **errors(400, 401, 403, 404)},
     )
     def get(self, request: Any) -> Response:
         """The caller's own check-ins, newest first."""

@@ -18,6 +18,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import authentication, exceptions, permissions, serializers, status
+from rest_framework.fields import empty
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -253,3 +254,26 @@ class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
+
+
+class _GivenMeansChecked(serializers.Field):
+    """A query parameter that is present is checked, even when blank: "?until=" is refused, not ignored
+    (DRF treats a blank optional form value as absent)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, empty)
+
+
+class QueryDateField(_GivenMeansChecked, serializers.DateField):
+    """A date in a query string, like 2026-03-10."""
+
+
+class QueryIntegerField(_GivenMeansChecked, serializers.IntegerField):
+    """A whole number in a query string: ASCII digits only ("7.0", "7.5", " 7" and "٧" are refused)."""
+
+    default_error_messages = {"invalid": "Must be a whole number, like 30."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, str) or not data.isascii() or not data.isdigit():
+            self.fail("invalid")
+        return int(super().to_internal_value(data))

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diary import selectors, services, trends
-from diary.api.common import IsPatient, IsTherapist, errors
+from diary.api.common import IsPatient, IsTherapist, QueryIntegerField, errors
 from diary.models import FlagLevel, Symptom
 
 
@@ -62,17 +62,6 @@ class TrendDaySerializer(serializers.Serializer):
 class TrendsSerializer(serializers.Serializer):
     days = TrendDaySerializer(many=True)
     flags = FlagSerializer(many=True)
-
-
-class QueryIntegerField(serializers.IntegerField):
-    """A whole number in a query string: ASCII digits only ("7.0", "7.5", " 7" and "٧" are refused)."""
-
-    default_error_messages = {"invalid": "Must be a whole number, like 30."}
-
-    def to_internal_value(self, data: Any) -> int:
-        if not isinstance(data, str) or not data.isascii() or not data.isdigit():
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class TrendsQuery(serializers.Serializer):

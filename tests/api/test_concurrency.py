@@ -193,3 +193,38 @@ def test_it_does_not_store_a_stale_read_over_a_checkin_written_meanwhile(patient
         assert (results["read"].status_code, results["write"].status_code) == (200, 201)
         stored = assert_stored_flags_are_fresh(patient)
     assert [flag["code"] for flag in stored.flags if flag["level"] == "emergency"] == ["spinal_cord_compression_signs"]
+
+
+def test_twenty_phones_retrying_the_same_fifty_checkins_store_exactly_fifty(patient: Any) -> None:
+    """20 threads each send the same 50 check-ins, in their own order, retrying what fails: 50 rows, no 5xx.
+
+    As when a patient's phone and tablet, and several tabs of each, all flush the same outbox at once.
+    """
+    bodies = [
+        checkin_body(recorded_at=(timezone.now() - timedelta(hours=n)).isoformat(), pain=n % 11, notes=f"entry {n}")
+        for n in range(50)
+    ]
+    clients = [ready_client(patient) for _ in range(20)]
+    answers: list[list[int]] = [[] for _ in clients]
+
+    def phone(index: int, client: Client, token: str) -> Callable[[], Any]:
+        def send_all() -> None:
+            order = bodies[index % 50 :] + bodies[: index % 50]  # each starts somewhere else
+            for body in order:
+                for _attempt in range(3):
+                    status = poster(client, token, "/api/v1/checkins", body)().status_code
+                    if status < 500:
+                        break
+                answers[index].append(status)
+
+        return send_all
+
+    race([phone(index, client, token) for index, (client, token) in enumerate(clients)])
+
+    statuses = [status for phone_answers in answers for status in phone_answers]
+    assert len(statuses) == 20 * 50
+    assert set(statuses) <= {200, 201}, sorted(set(statuses))
+    assert statuses.count(201) == 50  # each check-in created once; every other send found it
+    assert CheckIn.objects.filter(patient=patient).count() == 50
+    stored = set(CheckIn.objects.values_list("client_uuid", flat=True))
+    assert {str(uuid) for uuid in stored} == {body["client_uuid"] for body in bodies}

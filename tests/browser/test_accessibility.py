@@ -48,6 +48,7 @@ POST_ONLY = {
     "frontend:flag_acknowledge",
     "frontend:note_create",
     "frontend:note_delete",
+    "frontend:sessions_end",
 }
 # The charts: SVG images shown on the trends pages, not pages. Axe has nothing to check in
 # them (their text alternatives are on the pages); test_charts.py checks that each one loads.
@@ -74,6 +75,7 @@ PATIENT = [
     Stop("frontend:my_trends", "trends", OFFLINE),
     Stop("frontend:my_summary", "summary", OFFLINE),
     Stop("frontend:access_log", "access", OFFLINE),
+    Stop("frontend:password_change", "password-change", OFFLINE),
     Stop("pwa:checkin_shell", "shell", CHECK_IN),
     Stop("pwa:offline", "offline-page", OFFLINE, online=OFFLINE),
 ]
@@ -83,11 +85,17 @@ THERAPIST = [
     Stop("frontend:patient_detail", "patient", OFFLINE, lambda world: [world["patient"].pk]),
     Stop("frontend:patient_summary", "summary", OFFLINE, lambda world: [world["patient"].pk]),
     Stop("frontend:settings", "settings", OFFLINE),
+    Stop("frontend:password_change", "password-change", OFFLINE),
     Stop("pwa:offline", "offline-page", OFFLINE, online=OFFLINE),
 ]
 PUBLIC = [
     Stop("frontend:signup", "signup", OFFLINE),
     Stop("frontend:login", "login", OFFLINE),
+    Stop("frontend:password_reset", "password-reset", OFFLINE),
+    Stop("frontend:password_reset_sent", "password-reset-sent", OFFLINE),
+    # A link that no longer works: the page says so and offers a new one.
+    Stop("frontend:password_reset_confirm", "password-reset-link", OFFLINE, lambda world: ["MQ", "set-password"]),
+    Stop("frontend:password_reset_done", "password-reset-done", OFFLINE),
     Stop("pwa:offline", "offline-page", OFFLINE, online=OFFLINE),
     # Nobody signed in on this phone: no check-in form, online or not.
     Stop("pwa:checkin_shell", "shell", OFFLINE, online=OFFLINE),

@@ -117,8 +117,11 @@ def test_it_shares_the_apis_sign_in_lockout(patient: Any) -> None:
     """The sign-in page counts attempts with the API's "login" rate (10 a minute), so it is no way around it."""
     client = signed_in(None)
     token = hidden_inputs(client.get("/login"))["csrfmiddlewaretoken"]
-    for _ in range(10):
-        wrong = client.post("/login", {"csrfmiddlewaretoken": token, "username": "pat@example.com", "password": "no"})
+    # A different account each time: one account locks sooner (test_lockout.py); this is the per-address rate.
+    for n in range(10):
+        wrong = client.post(
+            "/login", {"csrfmiddlewaretoken": token, "username": f"guess{n}@example.com", "password": "no"}
+        )
         assert wrong.status_code == 200
 
     refused = client.post("/login", {"csrfmiddlewaretoken": token, "username": "pat@example.com", "password": PASSWORD})

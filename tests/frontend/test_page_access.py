@@ -59,6 +59,14 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "patient_summary": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
     # Who has seen my diary: a patient's own access record.
     "access_log": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # Passwords: changing needs a session; a reset is for anyone (the link's token is the key).
+    "password_change": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: LOGIN},
+    "password_reset": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    "password_reset_sent": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    "password_reset_confirm": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    "password_reset_done": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    # POST only: "sign out everywhere else" (test_sessions.py).
+    "sessions_end": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
 }
 REFUSALS = {403, 404, LOGIN}
 
@@ -111,6 +119,9 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
         "code": "night_pain",
         "note_id": note.pk,
         "kind": "pain",
+        # A link that is not (or no longer) valid: the page says so.
+        "uidb64": "MQ",
+        "token": "set-password",
     }
     pattern = frontend_pages()[name]
     unknown = set(pattern.pattern.converters) - set(ids)
