@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "diary",
     "frontend",
 ]
@@ -106,10 +109,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "diary.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After sign-in and messages: ends idle or old sessions, and says why on the sign-in page.
     "diary.sessions.SessionLimitsMiddleware",
+    # Therapists pass a second step (an authenticator app's code) before anything else (diary/mfa.py).
+    "diary.mfa.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into frontend.views.locked_out's answer.
@@ -187,6 +193,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "diary@localhost")
+
+OTP_TOTP_ISSUER = CLINIC_NAME  # the name authenticator apps show beside the code
 
 LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:home"

@@ -465,3 +465,22 @@ class NewPasswordForm(SetPasswordForm, PageForm):
 
 class ChangePasswordForm(PasswordChangeForm, PageForm):
     """Changing one's password while signed in."""
+
+
+WRONG_CODE = "That code is not right. Type the 6 digits your app shows now, or one of your recovery codes."
+
+
+class SecondStepForm(PageForm):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )

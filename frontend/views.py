@@ -8,6 +8,7 @@ on their clock.
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -35,18 +36,21 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from diary import audit, consent, lockout, selectors, services, sessions
+from diary import audit, consent, lockout, mfa, selectors, services, sessions
 from diary.charts import describe_recent_pain
+from diary.mfa import second_step_exempt
 from diary.models import CheckIn, User
 from diary.trends import LEVELS
 from frontend import trends
 from frontend.access import patient_page, signed_in_page, therapist_page
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
+    WRONG_CODE,
     AcknowledgeForm,
     ChangePasswordForm,
     CheckinCreateForm,
@@ -56,6 +60,7 @@ from frontend.forms import (
     NewPasswordForm,
     NoteForm,
     ResetRequestForm,
+    SecondStepForm,
     SettingsForm,
     SignupForm,
     checkin_initial,
@@ -117,6 +122,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/signup.html", {"form": form})
 
 
+@method_decorator(second_step_exempt, name="dispatch")
 class LoginPage(LoginView):
     template_name = "frontend/login.html"
     authentication_form = EmailAuthenticationForm
@@ -142,6 +148,7 @@ class LoginPage(LoginView):
 CLEAR_SITE_DATA = '"cache", "storage"'
 
 
+@method_decorator(second_step_exempt, name="dispatch")
 class LogoutPage(LogoutView):
     """POST only (Django's LogoutView); says so afterwards, which matters on a shared phone."""
 
@@ -150,6 +157,67 @@ class LogoutPage(LogoutView):
         messages.info(request, "You have signed out.")
         response["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
+
+
+# --- two-step sign-in for therapists (diary/mfa.py) ---------------------------
+
+
+def _next_or_home(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else reverse("frontend:home")
+
+
+@second_step_exempt
+@therapist_page
+def second_step_setup(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app: scan the code (or type the key), then type the code it shows."""
+    therapist = request.user
+    if mfa.is_set_up(therapist):
+        return redirect("frontend:second_step")
+    device = mfa.app_device_to_set_up(therapist)
+    form = SecondStepForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        codes = mfa.setup_confirm(request, device, form.cleaned_data["code"])
+        if codes is not None:
+            audit.record(request, "auth:second_step_setup", allowed=True)
+            return render(request, "frontend/recovery_codes.html", {"codes": codes, "next": _next_or_home(request)})
+        form.add_error("code", WRONG_CODE)
+    context = {
+        "form": form,
+        "qr_code": base64.b64encode(mfa.qr_code_svg(device)).decode(),
+        "key": mfa.key_in_letters(device),
+        "next": _next_or_home(request),
+    }
+    return render(request, "frontend/second_step_setup.html", context)
+
+
+@second_step_exempt
+@therapist_page
+def second_step(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the code from the app, or a recovery code."""
+    if mfa.passed(request):
+        return redirect(_next_or_home(request))
+    if not mfa.is_set_up(request.user):
+        return redirect("frontend:second_step_setup")
+    form = SecondStepForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if mfa.verify(request, form.cleaned_data["code"]) is not None:
+            audit.record(request, "auth:second_step", allowed=True)
+            return redirect(_next_or_home(request))
+        audit.record(request, "auth:second_step_failed", allowed=False)
+        form.add_error("code", WRONG_CODE)
+    return render(request, "frontend/second_step.html", {"form": form, "next": _next_or_home(request)})
+
+
+@therapist_page
+@require_POST
+def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    codes = mfa.recovery_codes_renew(request.user)
+    audit.record(request, "auth:recovery_codes_renew", allowed=True)
+    return render(request, "frontend/recovery_codes.html", {"codes": codes, "next": reverse("frontend:settings")})
 
 
 # --- passwords: Django's views, in the diary's pages -------------------------

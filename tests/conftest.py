@@ -74,11 +74,30 @@ def ended_therapist(db: Any, patient: Any) -> Any:
 
 
 def signed_in(user: Any | None) -> Client:
-    """A client that enforces CSRF like a browser, signed in as ``user`` (or anonymous)."""
+    """A client that enforces CSRF like a browser, signed in as ``user`` (or anonymous).
+
+    A therapist's session has passed the second step too (diary/mfa.py); tests/test_mfa.py signs
+    therapists in the long way.
+    """
     client = Client(enforce_csrf_checks=True)
     if user is not None:
         client.force_login(user)
+        if user.is_therapist:
+            pass_second_step(client, user)
     return client
+
+
+def pass_second_step(client: Client, user: Any) -> None:
+    """Mark the client's session as having passed the second step with the user's authenticator app."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 class Api:

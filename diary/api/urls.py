@@ -8,6 +8,7 @@ from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
 from diary.api import accounts, checkins, export, flags, links, patients
+from diary.mfa import second_step_exempt
 
 app_name = "api"
 
@@ -18,10 +19,11 @@ def both(route: str, view: Any, name: str) -> list[URLPattern]:
 
 
 urlpatterns = [
-    *both("auth/csrf", accounts.CsrfView.as_view(), "csrf"),
+    # Signing in and out work before a therapist's second step (diary/mfa.py); nothing else does.
+    *both("auth/csrf", second_step_exempt(accounts.CsrfView.as_view()), "csrf"),
     *both("auth/signup", accounts.SignupView.as_view(), "signup"),
-    *both("auth/login", accounts.LoginView.as_view(), "login"),
-    *both("auth/logout", accounts.LogoutView.as_view(), "logout"),
+    *both("auth/login", second_step_exempt(accounts.LoginView.as_view()), "login"),
+    *both("auth/logout", second_step_exempt(accounts.LogoutView.as_view()), "logout"),
     *both("me", accounts.MeView.as_view(), "me"),
     *both("export", export.ExportView.as_view(), "export"),
     *both("checkins", checkins.CheckinListCreateView.as_view(), "checkins"),

@@ -33,7 +33,9 @@ EXCLUDED_CHECKS = [
     schemathesis.checks.positive_data_acceptance,
 ]
 
-pytestmark = pytest.mark.django_db
+# Schemathesis calls Django's WSGI handler itself, which closes the database connection around each
+# request as a server does; so each test commits as it goes, not inside one rolled-back transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 # Loaded when the module is collected (pytest-django has set Django up by then); the schema view

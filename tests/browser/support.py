@@ -23,6 +23,7 @@ from playwright.sync_api import BrowserContext, Page, Route
 
 from diary import services
 from tests.browser.test_offline import check_in, make_patient, sign_in, status, wait_for_worker, wait_until
+from tests.conftest import pass_second_step
 
 __all__ = [
     "CHECKINS_API",
@@ -94,10 +95,15 @@ def route_checkin_posts(context: BrowserContext, answer: Callable[[Route, int], 
     return seen
 
 
-def session_cookie(user: Any, base_url: str) -> dict[str, Any]:
-    """A signed-in session for `user`, as a cookie a new browser context can take."""
+def session_cookie(user: Any, base_url: str, *, second_step: bool = True) -> dict[str, Any]:
+    """A signed-in session for `user`, as a cookie a new browser context can take.
+
+    A therapist's session has passed the second step too, unless `second_step` is False (the password only).
+    """
     client = Client()
     client.force_login(user)
+    if user.is_therapist and second_step:
+        pass_second_step(client, user)
     return {
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,

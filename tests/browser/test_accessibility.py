@@ -49,7 +49,10 @@ POST_ONLY = {
     "frontend:note_create",
     "frontend:note_delete",
     "frontend:sessions_end",
+    "frontend:recovery_codes_renew",
 }
+# Two-step sign-in: only a therapist who has not passed it sees these; test_the_second_step_is_accessible.
+SECOND_STEP = {"frontend:second_step", "frontend:second_step_setup"}
 # The charts: SVG images shown on the trends pages, not pages. Axe has nothing to check in
 # them (their text alternatives are on the pages); test_charts.py checks that each one loads.
 IMAGES = {"frontend:my_chart", "frontend:patient_chart", "frontend:patient_sparkline"}
@@ -116,7 +119,7 @@ def page_names() -> set[str]:
 def test_the_tour_stops_at_every_page() -> None:
     toured = {stop.url_name for stop in PATIENT + THERAPIST + PUBLIC}
     not_pages = {"pwa:service_worker", "pwa:manifest"}
-    assert toured | POST_ONLY | IMAGES | not_pages == page_names()
+    assert toured | POST_ONLY | IMAGES | SECOND_STEP | not_pages == page_names()
     assert not toured & (POST_ONLY | IMAGES)
 
 
@@ -245,3 +248,33 @@ def test_every_public_page_is_accessible_online_and_offline(
     page: Page, live_server: Any, transactional_db: Any
 ) -> None:
     tour(page, live_server.url, "public", PUBLIC, world())
+
+
+def test_the_second_step_is_accessible(page: Page, live_server: Any) -> None:
+    """Setting up the app, the recovery codes, and the step at a later sign-in: axe-clean, fit the phone."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    thea = services.therapist_create(email="thea@example.com", password=PASSWORD, display_name="Thea Therapist")
+    page.context.add_cookies([session_cookie(thea, live_server.url, second_step=False)])  # the password only
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-step sign-in")
+    assert_accessible(page, "two-step setup")
+    assert_fits_the_phone(page, "two-step setup")
+    screenshot(page, "therapist-two-step-setup")
+
+    device = TOTPDevice.objects.get(user=thea, confirmed=False)
+    page.get_by_label("Code").fill(f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}")
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    assert_accessible(page, "recovery codes")
+    assert_fits_the_phone(page, "recovery codes")
+    screenshot(page, "therapist-recovery-codes")
+
+    page.context.clear_cookies()
+    page.context.add_cookies([session_cookie(thea, live_server.url, second_step=False)])
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sign-in code")
+    assert_accessible(page, "two-step")
+    assert_fits_the_phone(page, "two-step")
+    screenshot(page, "therapist-two-step")

@@ -24,6 +24,7 @@ VISITORS = (PAT, OLIVE, THEA, UMA, ED, ANONYMOUS)
 
 LOGIN = "to sign-in"  # a redirect to /login?next=...
 HOME = "to home"  # a redirect to / (a signed-in person has no use for sign-up or sign-in)
+SET_UP = "302 /two-step"  # two-step sign-in is set up already: on to the step itself
 NOTE = "pat-secret-note-7"
 
 # GET status for each page and visitor. Patient pages answer 403 to therapists and
@@ -67,6 +68,11 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "password_reset_done": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
     # POST only: "sign out everywhere else" (test_sessions.py).
     "sessions_end": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    # Two-step sign-in (test_mfa.py): therapists only. These therapists have passed it already, so the
+    # step sends them on, and setting up again sends them to the step.
+    "second_step": {PAT: 403, OLIVE: 403, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: LOGIN},
+    "second_step_setup": {PAT: 403, OLIVE: 403, THEA: SET_UP, UMA: SET_UP, ED: SET_UP, ANONYMOUS: LOGIN},
+    "recovery_codes_renew": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
 }
 REFUSALS = {403, 404, LOGIN}
 

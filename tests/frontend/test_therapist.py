@@ -52,9 +52,9 @@ def test_it_lists_any_number_of_patients_in_the_same_number_of_queries(therapist
 
     assert text(response).count('href="/patients/') == 6
     assert len(six) == len(two), [q["sql"] for q in six.captured_queries]
-    # Session, user, patients with their last check-in, stored flags, acknowledgements,
-    # everyone's pain of the last 14 days, and the access audit's rows (one insert for all).
-    assert len(six) <= 7
+    # Session, user, the second step's device, patients with their last check-in, stored flags,
+    # acknowledgements, everyone's pain of the last 14 days, and the access audit's rows (one insert).
+    assert len(six) <= 8
 
 
 def test_it_shows_a_linked_patients_checkins(patient: Any, therapist: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from base64 import b32encode
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,12 +19,18 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diary import services
+from diary import mfa, services
 from diary.models import Role, User
 
 DEMO_PASSWORD = "calm-river-diary-42"  # noqa: S105 - printed for the demo on purpose
 THERAPIST_EMAIL = "therapist@example.org"
+# The demo therapist's authenticator key (20 bytes) and recovery codes: public, for the demo only.
+DEMO_TOTP_KEY_HEX = "64656d6f2d636c696e69632d6b65792d31323334"
+DEMO_TOTP_KEY_BASE32 = b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
+DEMO_RECOVERY_CODES = ("demo1111", "demo2222", "demo3333", "demo4444", "demo5555")
 DAYS = 42
 
 # (part of day, local time) for the check-ins a patient may make on a day.
@@ -268,14 +275,28 @@ class Command(BaseCommand):
         )
         for demo in PATIENTS:
             self.stdout.write(f"  patient    {demo.email}  ({demo.pattern})")
+        self.stdout.write(
+            "\nThe therapist signs in in two steps. Add this key to an authenticator app "
+            f"(type it in): {DEMO_TOTP_KEY_BASE32}, or use a demo recovery code (each works once): "
+            + ", ".join(DEMO_RECOVERY_CODES)
+        )
 
     def _therapist(self) -> User:
-        existing = User.objects.filter(email=THERAPIST_EMAIL).first()
-        if existing is not None:
-            return existing
-        return services.therapist_create(
-            email=THERAPIST_EMAIL, password=DEMO_PASSWORD, display_name="Sam Rivera, PT", timezone_name="Europe/London"
-        )
+        therapist = User.objects.filter(email=THERAPIST_EMAIL).first()
+        if therapist is None:
+            therapist = services.therapist_create(
+                email=THERAPIST_EMAIL,
+                password=DEMO_PASSWORD,
+                display_name="Sam Rivera, PT",
+                timezone_name="Europe/London",
+            )
+        # A known app key and recovery codes, printed below, so the demo needs no phone. Never in a real clinic.
+        TOTPDevice.objects.filter(user=therapist).delete()
+        TOTPDevice.objects.create(user=therapist, name=mfa.APP_DEVICE, key=DEMO_TOTP_KEY_HEX, confirmed=True)
+        recovery, _ = StaticDevice.objects.get_or_create(user=therapist, name=mfa.RECOVERY_DEVICE)
+        recovery.token_set.all().delete()
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in DEMO_RECOVERY_CODES)
+        return therapist
 
     def _patient(self, demo: DemoPatient, now: datetime) -> User:
         patient = User.objects.filter(email=demo.email, role=Role.PATIENT).first()
