@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from rest_framework.throttling import BaseThrottle
@@ -120,7 +121,7 @@ def record_request(request: HttpRequest, response: HttpResponse) -> None:
     )
 
 
-def events_about(patient: User) -> Any:
+def events_about(patient: User) -> QuerySet[AuditEvent]:
     """What others did with the patient's diary, newest first: for "Who has seen my diary" and the export."""
     return AuditEvent.objects.filter(patient_user_id=patient.pk).exclude(actor_user_id=patient.pk)
 

@@ -11,8 +11,6 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from diary import audit
-
 LOCKED = (
     "Too many failed sign-ins for this email address. Wait 15 minutes, then try again; "
     "if you have forgotten your password, reset it."
@@ -27,7 +25,3 @@ def username(request: HttpRequest | None, credentials: dict[str, Any] | None) ->
     if typed is None and request is not None:
         typed = request.POST.get("username") or request.POST.get("email")
     return str(typed or "").strip().lower()
-
-
-def client_address(request: HttpRequest) -> str | None:
-    return audit.client_address(request)

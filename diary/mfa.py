@@ -14,6 +14,7 @@ delay (1 s, 2 s, 4 s, ...).
 from __future__ import annotations
 
 import io
+from base64 import b32encode
 from collections.abc import Callable
 from typing import Any
 
@@ -69,8 +70,6 @@ def qr_code_svg(device: TOTPDevice) -> bytes:
 
 def key_in_letters(device: TOTPDevice) -> str:
     """The secret as an app asks for it when typed in: base32, in groups of four."""
-    from base64 import b32encode
-
     letters = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(letters[i : i + 4] for i in range(0, len(letters), 4))
 

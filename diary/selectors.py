@@ -346,18 +346,22 @@ def trend_days(patient: User, days: int) -> list[dict[str, Any]]:
     return charts.daily_rows(checkins_of(patient, since=start, until=end), start, end)
 
 
-def trend_picture(patient: User, start: date, end: date) -> charts.TrendPicture:
-    """What the charts of a period show: the days, the time-of-day picture, flag days and therapy start."""
+def trend_picture(
+    patient: User, start: date, end: date, *, flags: list[dict[str, Any]] | None = None
+) -> charts.TrendPicture:
+    """What the charts of a period show: the days, the time-of-day picture, flag days and therapy start.
+
+    `flags` as flags_with_checkins gives them, when the caller has read them already.
+    """
     checkins = list(checkins_of(patient, since=start, until=end))
-    flags = flags_for(patient)["flags"]
-    behind = [i for flag in flags for i in flag["evidence"].get("checkin_ids", [])]
-    flag_dates = CheckIn.objects.filter(patient=patient, pk__in=set(behind)).values_list("local_date", flat=True)
+    if flags is None:
+        flags = flags_with_checkins(patient)
     return charts.TrendPicture(
         start=start,
         end=end,
         days=charts.daily_rows(checkins, start, end),
         time_of_day=charts.time_of_day(checkins, start, end),
-        flag_dates=frozenset(flag_dates),
+        flag_dates=frozenset(checkin.local_date for flag in flags for checkin in flag["checkins"]),
         therapy_started_on=patient.therapy_started_on,
     )
 

@@ -123,9 +123,8 @@ def _whole_number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 5 else None
 
 
-def _period(request: HttpRequest, patient: User) -> tuple[PeriodForm, date, date]:
+def _period(request: HttpRequest, today: date) -> tuple[PeriodForm, date, date]:
     """The period asked for, or the last 30 days (with the form's errors to show) if it makes no sense."""
-    today = selectors.today_for(patient)
     form = PeriodForm(request.GET or None, today=today)
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
@@ -135,13 +134,16 @@ def _period(request: HttpRequest, patient: User) -> tuple[PeriodForm, date, date
     return form, start, today
 
 
-def _trends_context(request: HttpRequest, patient: User, chart_url: ChartUrl) -> dict[str, Any]:
-    """What _trends.html shows; chart_url(kind) is the URL of a chart image, without the period."""
-    form, start, end = _period(request, patient)
-    picture = selectors.trend_picture(patient, start, end)
+def _trends_context(
+    request: HttpRequest, patient: User, chart_url: ChartUrl, flags: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the trend templates show; chart_url(kind) is the URL of a chart image, without the period, and
+    `flags` the patient's flags as selectors.flags_with_checkins gives them (the page has them already)."""
+    today = selectors.today_for(patient)
+    form, start, end = _period(request, today)
+    picture = selectors.trend_picture(patient, start, end, flags=flags)
     period = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     length = (end - start).days + 1
-    today = selectors.today_for(patient)
     return {
         "period_form": form,
         "picture": picture,
@@ -178,8 +180,10 @@ def _trends_context(request: HttpRequest, patient: User, chart_url: ChartUrl) ->
     }
 
 
-def trends_context_for_therapist(request: HttpRequest, patient: User) -> dict[str, Any]:
-    return _trends_context(request, patient, lambda kind: reverse("frontend:patient_chart", args=[patient.pk, kind]))
+def trends_context_for_therapist(request: HttpRequest, patient: User, flags: list[dict[str, Any]]) -> dict[str, Any]:
+    return _trends_context(
+        request, patient, lambda kind: reverse("frontend:patient_chart", args=[patient.pk, kind]), flags
+    )
 
 
 # --- pages --------------------------------------------------------------
@@ -188,19 +192,21 @@ def trends_context_for_therapist(request: HttpRequest, patient: User) -> dict[st
 @patient_page
 def my_trends(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    context = _trends_context(request, patient, lambda kind: reverse("frontend:my_chart", args=[kind]))
-    context["flags"] = selectors.flags_for(patient)["flags"]
+    flags = selectors.flags_with_checkins(patient)
+    context = _trends_context(request, patient, lambda kind: reverse("frontend:my_chart", args=[kind]), flags)
+    context["flags"] = flags
     return render(request, "frontend/trends.html", context)
 
 
 def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpResponse:
-    context = _trends_context(request, patient, chart_url)
+    flags = selectors.flags_with_checkins(patient)
+    context = _trends_context(request, patient, chart_url, flags)
     picture = context["picture"]
     checkins = selectors.checkins_of(patient, since=picture.start, until=picture.end)
     context.update(
         {
             "patient": patient,
-            "flags": _with_latest_evidence(selectors.flags_with_checkins(patient)),
+            "flags": _with_latest_evidence(flags),
             "evidence_shown": EVIDENCE_SHOWN,
             "notes": _notable_notes(checkins, picture.flag_dates),
             "notes_total": checkins.exclude(notes="").count(),

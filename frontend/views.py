@@ -560,7 +560,7 @@ def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> H
         # The page is also shown at the note form's address; its page links must lead back here.
         "pagination_url": reverse("frontend:patient_detail", args=[patient.pk]),
         # The period, the time-of-day picture and the charts (frontend/trends.py).
-        **trends.trends_context_for_therapist(request, patient),
+        **trends.trends_context_for_therapist(request, patient, flags),
     }
     return render(request, "frontend/patient_detail.html", context)
 
