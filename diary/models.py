@@ -188,6 +188,9 @@ class CheckIn(models.Model):
     exercise_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(1440)])
     symptoms = models.JSONField(default=list, blank=True)
     notes = models.TextField(max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
+    # The codes of the emergency and urgent flags that this check-in made news (diary/flag_policy.py),
+    # kept so that a replay of the check-in answers the same as its first send.
+    new_alerts = models.JSONField(default=list, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -288,8 +291,16 @@ class FlagAcknowledgement(models.Model):
     therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=now)
     note = models.TextField(max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
-    # The check-ins behind the flag when it was acknowledged; one not in this list re-raises it.
+    # What the flag showed when it was acknowledged: evidence that is worse or different raises it again.
     checkin_ids = models.JSONField(default=list)
+    level = models.CharField(max_length=16, choices=FlagLevel.choices, blank=True)
+    symptoms = models.JSONField(default=list)
+    peak = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Raised again when this date (in the patient's calendar) has passed and the flag still holds.
+    # Null only for acknowledgements made before version 1.1, which covered exactly their check-ins.
+    follow_up_on = models.DateField(null=True, blank=True)
+    # The note is shown to the patient only if the therapist chose to share it.
+    share_with_patient = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -11,7 +11,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
-from diary import charts, trends
+from diary import charts, flag_policy, trends
 from diary.models import CareLink, CheckIn, FlagAcknowledgement, FlagState, Role, TherapistNote, User
 
 # How much history the trend module is given: its longest window (weight: the latest
@@ -226,13 +226,18 @@ ACK_FIELDS = (
     "at",
     "note",
     "checkin_ids",
+    "level",
+    "symptoms",
+    "peak",
+    "follow_up_on",
+    "share_with_patient",
     "therapist__id",
     "therapist__email",
     "therapist__display_name",
 )
 
 
-def _latest_acknowledgements(patient_ids: list[int]) -> dict[tuple[int, str], FlagAcknowledgement]:
+def latest_acknowledgements(patient_ids: list[int]) -> dict[tuple[int, str], FlagAcknowledgement]:
     """The last acknowledgement of each patient's each flag code, in one query.
 
     Only the last ones are read: a diary kept for years gathers many, and the list must not slow
@@ -252,42 +257,94 @@ def _latest_acknowledgements(patient_ids: list[int]) -> dict[tuple[int, str], Fl
     return {(ack.patient_id, ack.code): ack for ack in acks}
 
 
-def _with_acknowledgement(flag: dict[str, Any], ack: FlagAcknowledgement | None) -> dict[str, Any]:
-    """The flag as the API shows it: acknowledged only if the last acknowledgement saw all its evidence."""
-    covered = ack is not None and set(flag["evidence"].get("checkin_ids", [])) <= set(ack.checkin_ids)
+def acknowledged_on(ack: FlagAcknowledgement, patient: User) -> date:
+    """The acknowledgement's date in the patient's calendar."""
+    return ack.at.astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def _with_acknowledgement(
+    flag: dict[str, Any], ack: FlagAcknowledgement | None, patient: User, as_of: date, *, for_clinician: bool
+) -> dict[str, Any]:
+    """The flag as it is shown: acknowledged only while the acknowledgement still covers it (diary/flag_policy.py).
+
+    The therapist's note reaches the patient only if they chose to share it.
+    """
     acknowledged = None
-    if covered and ack is not None:
-        acknowledged = {
-            "by": {"id": ack.therapist_id, "display_name": ack.therapist.name},
-            "at": ack.at,
-            "note": ack.note,
-        }
+    if ack is not None:
+        seen = flag_policy.Acknowledged(
+            seen=flag_policy.Seen(level=ack.level, symptoms=frozenset(ack.symptoms), peak=ack.peak),
+            on=acknowledged_on(ack, patient),
+            follow_up_on=ack.follow_up_on,
+            checkin_ids=frozenset(ack.checkin_ids),
+        )
+        if flag_policy.still_covers(seen, flag, as_of):
+            acknowledged = {
+                "by": {"id": ack.therapist_id, "display_name": ack.therapist.name},
+                "at": ack.at,
+                "note": ack.note if for_clinician or ack.share_with_patient else None,
+                "follow_up_on": ack.follow_up_on,
+                "share_with_patient": ack.share_with_patient,
+            }
     return {**flag, "acknowledged": acknowledged}
 
 
-def flags_for(patient: User) -> dict[str, Any]:
-    """What GET flags answers: the patient's active flags, most severe first, and what lacked data."""
+def shown_flags(
+    patient: User,
+    state: FlagState,
+    acks: dict[tuple[int, str], FlagAcknowledgement],
+    *,
+    for_clinician: bool = False,
+) -> list[dict[str, Any]]:
+    """A stored state's flags with their acknowledgements, as the API and the pages show them."""
+    return [
+        _with_acknowledgement(
+            flag, acks.get((patient.pk, flag["code"])), patient, state.as_of, for_clinician=for_clinician
+        )
+        for flag in state.flags
+    ]
+
+
+def flags_for(patient: User, *, for_clinician: bool = False) -> dict[str, Any]:
+    """What GET flags answers: the patient's active flags, most severe first, and what lacked data.
+
+    `for_clinician`: the reader is a therapist, who sees every acknowledgement's note.
+    """
     state = fresh_flag_state(patient)
-    acks = _latest_acknowledgements([patient.pk])
     return {
         "as_of": state.as_of,
-        "flags": [_with_acknowledgement(flag, acks.get((patient.pk, flag["code"]))) for flag in state.flags],
+        "flags": shown_flags(patient, state, latest_acknowledgements([patient.pk]), for_clinician=for_clinician),
         "not_enough_data": state.not_enough_data,
     }
 
 
-def flags_with_checkins(patient: User) -> list[dict[str, Any]]:
+def flags_with_checkins(patient: User, *, for_clinician: bool = False) -> list[dict[str, Any]]:
     """The active flags as flags_for gives them, each with "checkins": the check-ins behind it (one query for all)."""
-    flags: list[dict[str, Any]] = flags_for(patient)["flags"]
+    flags: list[dict[str, Any]] = flags_for(patient, for_clinician=for_clinician)["flags"]
     behind = checkins_by_id(patient, [i for flag in flags for i in flag["evidence"].get("checkin_ids", [])])
     for flag in flags:
         flag["checkins"] = [behind[i] for i in flag["evidence"].get("checkin_ids", []) if i in behind]
     return flags
 
 
-def alerts_for(patient: User) -> list[dict[str, Any]]:
-    """The emergency and urgent flags, for the answer to a check-in."""
-    return [flag for flag in flags_for(patient)["flags"] if flag["level"] in ("emergency", "urgent")]
+def alerts_for(patient: User, *, new_codes: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The emergency and urgent flags, for the answer to a check-in: each says whether it is news.
+
+    `new_codes` are the codes the check-in made news (CheckIn.new_alerts); the others get a calm
+    status line instead of the full-screen alert.
+    """
+    alerts = []
+    for flag in flags_for(patient)["flags"]:
+        if flag["level"] not in flag_policy.ALERT_LEVELS:
+            continue
+        alerts.append({**flag, "new": flag["code"] in new_codes, "status": patient_status_line(patient, flag)})
+    return alerts
+
+
+def patient_status_line(patient: User, flag: dict[str, Any]) -> str:
+    """The calm line about an open flag, in the patient's calendar (diary/flag_policy.py)."""
+    acknowledged = flag.get("acknowledged")
+    on = acknowledged["at"].astimezone(ZoneInfo(patient.timezone)).date() if acknowledged else None
+    return flag_policy.status_line(flag, acknowledged_on=on)
 
 
 def patients_by_urgency(therapist: User) -> list[dict[str, Any]]:
@@ -299,13 +356,13 @@ def patients_by_urgency(therapist: User) -> list[dict[str, Any]]:
     """
     patients = list(linked_patients(therapist))
     states = fresh_flag_states(patients)
-    acks = _latest_acknowledgements([p.pk for p in patients])
+    acks = latest_acknowledgements([p.pk for p in patients])
     rows = []
     for patient in patients:
         state = states.get(patient.pk)
         if state is None:  # the account was erased while this list was being made
             continue
-        flags = [_with_acknowledgement(f, acks.get((patient.pk, f["code"]))) for f in state.flags]
+        flags = shown_flags(patient, state, acks, for_clinician=True)
         all_top_seen = all(f["acknowledged"] for f in flags if f["level"] == state.top_level)
         rows.append(
             {

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary import consent, selectors, trends
+from diary import consent, flag_policy, selectors, trends
 from diary.models import (
     CareLink,
     CheckIn,
@@ -292,14 +292,36 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
             # Date it in the zone the diary has now: a concurrent profile change may have moved it.
             patient.timezone = _lock_diary(patient)
             checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
+            before = _current_state(patient)
             checkin.save()
-            flags_refresh(patient=patient)
+            after = flags_refresh(patient=patient)
+            _note_new_alerts(checkin, before, after)
     except IntegrityError:
         existing = _checkin_by_uuid(client_uuid)
         if existing is None:
             raise
         return _replayed(existing, patient)
     return CheckinResult(checkin=checkin, created=True)
+
+
+def _current_state(patient: User) -> FlagState:
+    """The stored flags as of the patient's today, re-judged first if the day has turned (the diary is locked)."""
+    state = FlagState.objects.filter(patient=patient).first()
+    if state is None or state.as_of != selectors.today_for(patient):
+        state = flags_refresh(patient=patient)
+    return state
+
+
+def _note_new_alerts(checkin: CheckIn, before: FlagState, after: FlagState) -> None:
+    """Record which emergency and urgent flags this check-in made news (diary/flag_policy.py)."""
+    acks = selectors.latest_acknowledgements([checkin.patient_id])
+    checkin.new_alerts = flag_policy.news(
+        selectors.shown_flags(checkin.patient, before, acks),
+        selectors.shown_flags(checkin.patient, after, acks),
+        checkin.symptoms,
+    )
+    if checkin.new_alerts:
+        CheckIn.objects.filter(pk=checkin.pk).update(new_alerts=checkin.new_alerts)
 
 
 def _checkin_by_uuid(client_uuid: UUID) -> CheckIn | None:
@@ -440,6 +462,10 @@ def flag_data(flag: trends.Flag) -> dict[str, Any]:
         "since": flag.since.isoformat(),
         "evidence": dict(flag.evidence),
         "source": flag.source,
+        "name": flag.name,
+        "clinician_title": flag.clinician_title,
+        "clinician_detail": flag.clinician_detail,
+        "peak": flag.peak,
     }
 
 
@@ -478,10 +504,23 @@ def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
     return {state.patient_id: state for state in states}
 
 
-def flag_acknowledge(*, patient: User, therapist: User, code: str, note: str) -> FlagAcknowledgement:
-    """Record that a therapist saw a flag. A later check-in adding evidence re-raises it.
+FOLLOW_UP_LIMIT = timedelta(days=365)
 
-    The acknowledgement covers the check-ins behind the flag now, and no others.
+
+def flag_acknowledge(
+    *,
+    patient: User,
+    therapist: User,
+    code: str,
+    note: str,
+    follow_up_on: date | None = None,
+    share_with_patient: bool = False,
+) -> FlagAcknowledgement:
+    """Record that a therapist saw a flag, what it showed, and when to look again.
+
+    The flag is raised again when new evidence is worse or different than what it showed, or when
+    the follow-up date (default: the next day for an emergency, else a week) has passed while it
+    still holds (diary/flag_policy.py).
     """
     if not therapist.is_therapist or not selectors.patients_visible_to(therapist).filter(pk=patient.pk).exists():
         raise ValidationError({"detail": ["Only a therapist linked to this patient can acknowledge a flag."]})
@@ -489,12 +528,25 @@ def flag_acknowledge(*, patient: User, therapist: User, code: str, note: str) ->
     flag = next((f for f in state.flags if f["code"] == code), None)
     if flag is None:
         raise FlagNotActive
+    today = state.as_of
+    if follow_up_on is None:
+        follow_up_on = flag_policy.default_follow_up(flag["level"], today)
+    elif not today <= follow_up_on <= today + FOLLOW_UP_LIMIT:
+        raise ValidationError(
+            {"follow_up_on": ["Choose a follow-up date from today to a year ahead, in the patient's calendar."]},
+            code="out_of_range",
+        )
     acknowledgement = FlagAcknowledgement(
         patient=patient,
         therapist=therapist,
         code=code,
         note=note,
         checkin_ids=sorted(flag["evidence"].get("checkin_ids", [])),
+        level=flag["level"],
+        symptoms=sorted(flag_policy.symptoms_of(flag)),
+        peak=flag.get("peak"),
+        follow_up_on=follow_up_on,
+        share_with_patient=share_with_patient,
     )
     acknowledgement.full_clean()
     acknowledgement.save()

@@ -400,6 +400,11 @@ class AcknowledgeForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
     )
+    # Blank: the default for the flag's level (diary/flag_policy.py).
+    follow_up_on = forms.DateField(
+        label="Look again on", required=False, error_messages={"invalid": "Give the follow-up date as a date."}
+    )
+    share_with_patient = forms.BooleanField(label="Show my note to the patient", required=False)
 
 
 class NoteTextField(forms.CharField):

@@ -199,7 +199,7 @@ def my_trends(request: HttpRequest) -> HttpResponse:
 
 
 def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpResponse:
-    flags = selectors.flags_with_checkins(patient)
+    flags = selectors.flags_with_checkins(patient, for_clinician=request.user.is_therapist)
     context = _trends_context(request, patient, chart_url, flags)
     picture = context["picture"]
     checkins = selectors.checkins_of(patient, since=picture.start, until=picture.end)

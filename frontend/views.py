@@ -41,11 +41,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from diary import audit, consent, lockout, mfa, selectors, services, sessions
+from diary import audit, consent, flag_policy, lockout, mfa, selectors, services, sessions
 from diary.charts import describe_recent_pain
 from diary.mfa import second_step_exempt
 from diary.models import CheckIn, User
-from diary.trends import LEVELS
+from diary.trends import LEVELS, has_missed
 from frontend import trends
 from frontend.access import patient_page, signed_in_page, therapist_page
 from frontend.forms import (
@@ -69,8 +69,6 @@ from frontend.templatetags.flag_words import LEVEL_WORD
 
 CHECKINS_PER_PAGE = 30
 RECENT_CHECKINS = 3
-# A patient who usually checks in daily and has not since the day before yesterday has missed.
-MISSED_AFTER_DAYS = 2
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -369,14 +367,20 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(error)
         else:
             messages.success(request, _saved_message(result.checkin.recorded_at))
-            # An emergency or urgent flag is the next thing the patient sees, with or without JavaScript.
-            if selectors.alerts_for(patient):
+            # An emergency or urgent flag this check-in made news is the next thing the patient sees, with or
+            # without JavaScript; one already open gets a calm line (CLINICAL.md 1.1).
+            alerts = selectors.alerts_for(patient, new_codes=result.checkin.new_alerts)
+            if any(alert["new"] for alert in alerts):
                 return redirect("frontend:alert")
+            for alert in alerts:
+                messages.info(request, alert["status"])
             return redirect("frontend:home")
+    flags = selectors.flags_for(patient)["flags"]
     context = {
         "form": form,
         "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
-        "flags": selectors.flags_for(patient)["flags"],
+        "flags": flags,
+        "alerts": [flag for flag in flags if flag["level"] in flag_policy.ALERT_LEVELS],
     }
     return render(request, "frontend/checkin.html", context)
 
@@ -401,11 +405,16 @@ def _saved_message(recorded_at: datetime) -> str:
     return f"Check-in saved for {date_format(local, 'l j F')} at {local:%H:%M}."
 
 
-def _days_silent(patient: User, last_checkin_at: datetime | None) -> int | None:
-    """Whole local dates since the patient's last check-in, in their zone (0: today)."""
+def _silence(patient: User, last_checkin_at: datetime | None) -> tuple[int | None, bool]:
+    """Whole local dates since the patient's last check-in, in their zone (0: today), and whether they missed.
+
+    "Missed" is the missed_checkins flag's rule (CLINICAL.md 1.1), whatever the gap shown.
+    """
     if last_checkin_at is None:
-        return None
-    return (selectors.today_for(patient) - last_checkin_at.astimezone(ZoneInfo(patient.timezone)).date()).days
+        return None, False
+    today = selectors.today_for(patient)
+    last_on = last_checkin_at.astimezone(ZoneInfo(patient.timezone)).date()
+    return (today - last_on).days, has_missed(last_on, today)
 
 
 def _therapist_home(request: HttpRequest) -> HttpResponse:
@@ -417,11 +426,10 @@ def _therapist_home(request: HttpRequest) -> HttpResponse:
     highs = selectors.daily_pain_highs([row["patient"] for row in rows], trends.SPARKLINE_DAYS)
     for row in rows:
         row["recent_pain"] = describe_recent_pain(highs[row["id"]])
-        row["days_silent"] = _days_silent(row["patient"], row["last_checkin_at"])
+        row["days_silent"], row["missed"] = _silence(row["patient"], row["last_checkin_at"])
     context = {
         "rows": rows,
         "levels": [(level, LEVEL_WORD[level]) for level in LEVELS],
-        "missed_after_days": MISSED_AFTER_DAYS,
         "invite_code": services.format_invite_code(therapist.invite_code),
     }
     return render(request, "frontend/therapist_home.html", context)
@@ -549,11 +557,15 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> HttpResponse:
     """A patient's diary as their therapist reads it, with the "Add a note" form in the state given."""
     page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
-    flags = selectors.flags_with_checkins(patient)
+    flags = selectors.flags_with_checkins(patient, for_clinician=True)
+    today = selectors.today_for(patient)
+    for flag in flags:
+        flag["default_follow_up"] = flag_policy.default_follow_up(flag["level"], today)
     context = {
         "patient": patient,
         "page": page,
         "flags": flags,
+        "today": today,
         "ack_form": AcknowledgeForm(),
         "note_form": note_form,
         "timeline": _timeline(patient, page),
@@ -571,14 +583,21 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
     patient = selectors.patient_for(request.user, patient_id)
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The note was not saved: " + " ".join(form.errors.get("note", [])))
+        problems = [message for field_errors in form.errors.values() for message in field_errors]
+        messages.error(request, "The flag was not acknowledged: " + " ".join(problems))
         return redirect("frontend:patient_detail", patient_id=patient.pk)
     try:
-        services.flag_acknowledge(patient=patient, therapist=request.user, code=code, note=form.cleaned_data["note"])
+        ack = services.flag_acknowledge(patient=patient, therapist=request.user, code=code, **form.cleaned_data)
     except services.FlagNotActive:
         messages.info(request, "That flag is no longer active, so there was nothing to acknowledge.")
+    except ValidationError as error:
+        messages.error(request, "The flag was not acknowledged: " + " ".join(error.messages))
     else:
-        messages.success(request, "Flag acknowledged. A new check-in that adds to it will raise it again.")
+        messages.success(
+            request,
+            f"Flag acknowledged. It is raised again if it still holds after {date_format(ack.follow_up_on, 'j F')}, "
+            "or sooner if it gets worse or changes.",
+        )
     return redirect("frontend:patient_detail", patient_id=patient.pk)
 
 

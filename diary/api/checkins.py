@@ -23,7 +23,7 @@ from diary.api.common import (
     StrictIntegerField,
     errors,
 )
-from diary.api.flags import FlagSerializer
+from diary.api.flags import AlertSerializer
 from diary.models import MovementEffect, PainLocation, PartOfDay, RestHelped, Symptom, User
 
 # Fields that name an owner are refused outright rather than silently ignored:
@@ -74,7 +74,7 @@ class CheckinOutput(serializers.Serializer):
 
 
 class CheckinCreated(CheckinOutput):
-    alerts = FlagSerializer(many=True, help_text="Emergency and urgent flags active after this check-in.")
+    alerts = AlertSerializer(many=True, help_text="Emergency and urgent flags active after this check-in.")
 
 
 CheckinPage = inline_serializer(
@@ -178,7 +178,9 @@ class CheckinListCreateView(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         # The alerts tell the phone at once what to do, on a replay as much as on the first send.
-        data = {**CheckinOutput(result.checkin).data, "alerts": selectors.alerts_for(request.user)}
+        # A replay answers the same "new" as the first send: the check-in keeps which alerts it made news.
+        alerts = selectors.alerts_for(request.user, new_codes=result.checkin.new_alerts)
+        data = {**CheckinOutput(result.checkin).data, "alerts": AlertSerializer(alerts, many=True).data}
         return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 

@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary import selectors, services, trends
-from diary.api.common import IsPatient, IsTherapist, QueryIntegerField, errors
+from diary import flag_policy, selectors, services, trends
+from diary.api.common import IsPatient, IsTherapist, QueryIntegerField, StrictBooleanField, errors
 from diary.models import FlagLevel, Symptom
 
 
@@ -22,7 +22,13 @@ class AcknowledgerSerializer(serializers.Serializer):
 class AcknowledgedSerializer(serializers.Serializer):
     by = AcknowledgerSerializer(help_text="The therapist who acknowledged it.")
     at = serializers.DateTimeField()
-    note = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(
+        allow_blank=True, allow_null=True, help_text="For the patient, null unless the therapist chose to share it."
+    )
+    follow_up_on = serializers.DateField(
+        allow_null=True, help_text="Raised again if the flag still holds after this date (patient's calendar)."
+    )
+    share_with_patient = serializers.BooleanField(help_text="Whether the patient sees the note.")
 
 
 class FlagSerializer(serializers.Serializer):
@@ -34,7 +40,22 @@ class FlagSerializer(serializers.Serializer):
     evidence = serializers.DictField(help_text="The figures, and checkin_ids: the check-ins behind the flag.")
     # A field called "source" shadows Field.source in the stubs only; DRF pops declared fields.
     source = serializers.CharField(help_text="Where the rule comes from.")  # type: ignore[assignment]
+    name = serializers.CharField(help_text="The rule's name in words.")
+    clinician_title = serializers.CharField(help_text="The flag in a clinician's words.")
+    clinician_detail = serializers.CharField(help_text="The evidence in a clinician's words.")
+    action = serializers.SerializerMethodField(help_text="What the patient should do, by level.")
     acknowledged = AcknowledgedSerializer(allow_null=True)
+
+    def get_action(self, flag: dict[str, Any]) -> str:
+        return flag_policy.PATIENT_ACTION[flag["level"]]
+
+
+class AlertSerializer(FlagSerializer):
+    new = serializers.BooleanField(
+        help_text="True when this check-in raised the flag, raised it again (worse or different), or reported "
+        "one of an emergency flag's symptoms: only then does the app show its full-screen alert."
+    )
+    status = serializers.CharField(help_text="A calm line about the open flag, for an alert that is not new.")
 
 
 class FlagsSerializer(serializers.Serializer):
@@ -73,8 +94,9 @@ NO_SUCH_FLAG = "This patient has no active flag with that code."
 DAYS_PARAMETER = OpenApiParameter("days", int, description="How many local dates, ending today: 7 to 365 (30).")
 
 
-def flags_response(patient: Any) -> Response:
-    return Response(FlagsSerializer(selectors.flags_for(patient)).data)
+def flags_response(request: Any, patient: Any) -> Response:
+    flags = selectors.flags_for(patient, for_clinician=request.user.is_therapist)
+    return Response(FlagsSerializer(flags).data)
 
 
 def trends_response(request: Any, patient: Any) -> Response:
@@ -82,7 +104,7 @@ def trends_response(request: Any, patient: Any) -> Response:
     query.is_valid(raise_exception=True)
     data = {
         "days": selectors.trend_days(patient, query.validated_data["days"]),
-        "flags": selectors.flags_for(patient)["flags"],
+        "flags": selectors.flags_for(patient, for_clinician=request.user.is_therapist)["flags"],
     }
     return Response(TrendsSerializer(data).data)
 
@@ -93,7 +115,7 @@ class FlagListView(APIView):
     @extend_schema(operation_id="flags_list", responses={200: FlagsSerializer, **errors(401, 403)})
     def get(self, request: Any) -> Response:
         """The caller's active flags, most severe first."""
-        return flags_response(request.user)
+        return flags_response(request, request.user)
 
 
 class TrendsView(APIView):
@@ -115,7 +137,7 @@ class PatientFlagListView(APIView):
     @extend_schema(operation_id="patients_flags_list", responses={200: FlagsSerializer, **errors(401, 403, 404)})
     def get(self, request: Any, patient_id: int) -> Response:
         """A linked patient's active flags, most severe first."""
-        return flags_response(selectors.patient_for(request.user, patient_id))
+        return flags_response(request, selectors.patient_for(request.user, patient_id))
 
 
 class PatientTrendsView(APIView):
@@ -136,6 +158,15 @@ class FlagAcknowledgeView(APIView):
 
     class AcknowledgeInput(serializers.Serializer):
         note = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="")
+        follow_up_on = serializers.DateField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="When to look again if the flag still holds: default 7 days on, 1 day for an emergency.",
+        )
+        share_with_patient = StrictBooleanField(
+            required=False, default=False, help_text="Show the note to the patient with their guidance."
+        )
 
     @extend_schema(
         operation_id="patients_flags_acknowledge",
@@ -149,13 +180,11 @@ class FlagAcknowledgeView(APIView):
         serializer = self.AcknowledgeInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.flag_acknowledge(
-                patient=patient, therapist=request.user, code=code, note=serializer.validated_data["note"]
-            )
+            services.flag_acknowledge(patient=patient, therapist=request.user, code=code, **serializer.validated_data)
         except services.FlagNotActive:
             return Response({"detail": NO_SUCH_FLAG}, status=status.HTTP_404_NOT_FOUND)
         # As the flag stands now: a check-in sent a moment ago may already have raised it again.
-        flag = next((f for f in selectors.flags_for(patient)["flags"] if f["code"] == code), None)
+        flag = next((f for f in selectors.flags_for(patient, for_clinician=True)["flags"] if f["code"] == code), None)
         if flag is None:  # a check-in deleted a moment ago took the flag away
             return Response({"detail": NO_SUCH_FLAG}, status=status.HTTP_404_NOT_FOUND)
         return Response(FlagSerializer(flag).data)

@@ -22,8 +22,9 @@ acknowledged flag is raised again when a later check-in adds a new id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from diary.trends.records import (
     LEVEL_RANK,
@@ -38,12 +39,13 @@ from diary.trends.records import (
     Outcome,
     PatientFacts,
 )
-from diary.trends.rules import CORD_COMPRESSION_SYMPTOMS, RULES, RULES_BY_CODE, Rule
+from diary.trends.rules import CORD_COMPRESSION_SYMPTOMS, MISSED_AFTER_DAYS, RULES, RULES_BY_CODE, Rule, has_missed
 
 __all__ = [
     "CORD_COMPRESSION_SYMPTOMS",
     "LEVELS",
     "LEVEL_RANK",
+    "MISSED_AFTER_DAYS",
     "NOT_ENOUGH_DATA",
     "RULES",
     "RULES_BY_CODE",
@@ -57,6 +59,7 @@ __all__ = [
     "PatientFacts",
     "Rule",
     "evaluate",
+    "has_missed",
 ]
 
 
@@ -70,6 +73,20 @@ def _since(rule: Rule, diary: Diary, facts: PatientFacts, as_of: date) -> date:
     while since > first and isinstance(rule.judge(diary, facts, since - timedelta(days=1)), Finding):
         since -= timedelta(days=1)
     return since
+
+
+def _peak(rule: Rule, diary: Diary, evidence: Mapping[str, Any]) -> int | None:
+    """The highest of the rule's score among the check-ins behind the flag."""
+    if rule.score is None:
+        return None
+    ids = set(evidence.get("checkin_ids", ()))
+    scores = [
+        getattr(entry, rule.score)
+        for day in diary.days
+        for entry in day.entries
+        if entry.id in ids and getattr(entry, rule.score) is not None
+    ]
+    return max(scores, default=None)
 
 
 def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date) -> Evaluation:
@@ -92,6 +109,10 @@ def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date) -> Eval
                     since=_since(rule, diary, facts, as_of),
                     evidence=evidence,
                     source=rule.source,
+                    name=rule.name,
+                    clinician_title=rule.clinician_title,
+                    clinician_detail=rule.clinician_detail(detail, evidence) if rule.clinician_detail else detail,
+                    peak=_peak(rule, diary, evidence),
                 )
             )
     flags.sort(key=lambda flag: LEVEL_RANK[flag.level])

@@ -64,6 +64,8 @@ Outcome = Finding | None | _NotEnoughData
 
 @dataclass(frozen=True)
 class Flag:
+    """A rule that holds, in the patient's words (title, detail) and the clinician's."""
+
     code: str
     level: str
     title: str
@@ -71,6 +73,11 @@ class Flag:
     since: date
     evidence: Mapping[str, Any]
     source: str
+    name: str = ""
+    clinician_title: str = ""
+    clinician_detail: str = ""
+    # The highest 0–10 score (the rule's `score`) among the check-ins behind the flag; None for other rules.
+    peak: int | None = None
 
 
 @dataclass(frozen=True)

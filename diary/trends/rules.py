@@ -386,7 +386,7 @@ def persistent_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
         ]
         return (
             f"Tiredness {fmt_range([day.fatigue_max or 0 for day in unrelieved])}/10 on {len(unrelieved)} of the "
-            f"last 7 days although rest did not help or you had slept 7 hours or more ({fmt_dates(dates)}).",
+            f"last 7 days although rest did not help or sleep was 7 hours or more ({fmt_dates(dates)}).",
             {"dates": _isodates(dates), "checkin_ids": _ids(behind)},
         )
 
@@ -506,6 +506,15 @@ def sleep_disturbance(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome
     return _symptom_finding(diary, as_of, 7, SLEEP_SYMPTOMS, min_days=3)
 
 
+# "Missed" has one definition everywhere (CLINICAL.md 1.1): the triage list and reminders use this too.
+MISSED_AFTER_DAYS = 3
+
+
+def has_missed(last_checkin_on: date | None, as_of: date) -> bool:
+    """The patient has check-ins, and none on the last MISSED_AFTER_DAYS local dates (as_of and the 2 before)."""
+    return last_checkin_on is not None and (as_of - last_checkin_on).days >= MISSED_AFTER_DAYS
+
+
 def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """The patient has check-ins, but none in the last 3 days (as_of and the 2 dates before it).
 
@@ -516,7 +525,7 @@ def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     if last is None:
         return NOT_ENOUGH_DATA
     gap = (as_of - last.local_date).days
-    if gap < 3:
+    if not has_missed(last.local_date, as_of):
         return None
 
     def explain() -> Explanation:
@@ -530,11 +539,40 @@ def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
 
 @dataclass(frozen=True)
 class Rule:
+    """One flag of the catalogue, in two voices.
+
+    `title` speaks to the patient ("Pain has been waking you at night"); `name` is the rule's human
+    name and `clinician_title` what a therapist reads. `score` names the 0–10 answer whose highest
+    value in the evidence is the flag's `peak` (an acknowledged flag is raised again when the peak
+    rises 2 points, CLINICAL.md 1.1); `symptoms` are the symptom codes the rule reads.
+    """
+
     code: str
     level: str
     title: str
     source: str
     judge: Callable[[Diary, PatientFacts, date], Outcome] = field(repr=False)
+    name: str = ""
+    clinician_title: str = ""
+    score: str | None = None
+    symptoms: frozenset[str] = frozenset()
+    # Rewrites the patient's detail for a clinician, where the numbers read better another way.
+    clinician_detail: Callable[[str, dict[str, Any]], str] | None = field(default=None, repr=False)
+
+
+def _weight_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
+    """ "Weight down 6.1% in 21 days (68.0 → 63.9 kg)", then whether the patient said so too."""
+    if "latest_kg" not in evidence:
+        return detail
+    days = (date.fromisoformat(evidence["latest_date"]) - date.fromisoformat(evidence["highest_date"])).days
+    weighed = (
+        f"Weight down {evidence['percent_lost']:.1f}% in {days} days "
+        f"({evidence['highest_kg']:.1f} → {evidence['latest_kg']:.1f} kg)."
+    )
+    reported = evidence.get("reported_dates") or []
+    if reported:
+        return f"{weighed} Unintended weight loss also reported on {len(reported)} days."
+    return weighed
 
 
 RULES: tuple[Rule, ...] = (
@@ -544,6 +582,9 @@ RULES: tuple[Rule, ...] = (
         "Weakness, numbness, trouble walking or loss of bladder or bowel control: get help now",
         "NICE NG234 (metastatic spinal cord compression, cauda equina); the article",
         spinal_cord_compression_signs,
+        name="Signs of spinal cord compression",
+        clinician_title="Possible spinal cord or cauda equina compression: same-day assessment",
+        symptoms=CORD_COMPRESSION_SYMPTOMS,
     ),
     Rule(
         "limb_numbness_tingling",
@@ -551,6 +592,9 @@ RULES: tuple[Rule, ...] = (
         "Numbness or tingling in your arms or legs",
         "The article; NICE NG234 (sensory change); chemotherapy-induced neuropathy and falls",
         limb_numbness_tingling,
+        name="Limb numbness or tingling",
+        clinician_title="Limb numbness or tingling (sensory change; neuropathy and fall risk)",
+        symptoms=NUMBNESS_SYMPTOMS,
     ),
     Rule(
         "blood_in_stool_or_urine",
@@ -558,6 +602,9 @@ RULES: tuple[Rule, ...] = (
         "You reported blood in your stool or urine",
         "The article (blood in the stool or urine)",
         blood_in_stool_or_urine,
+        name="Blood in stool or urine",
+        clinician_title="Blood in stool or urine reported",
+        symptoms=BLOOD_SYMPTOMS,
     ),
     Rule(
         "night_pain",
@@ -565,6 +612,9 @@ RULES: tuple[Rule, ...] = (
         "Pain has been waking you at night",
         "The article (pain at night); NICE NG234 (night pain that prevents sleep)",
         night_pain,
+        name="Night pain",
+        clinician_title="Night pain on 3 or more of the last 14 nights",
+        score="pain",
     ),
     Rule(
         "pain_worse_straining",
@@ -572,6 +622,9 @@ RULES: tuple[Rule, ...] = (
         "Pain worse when you cough, sneeze or strain, or a band of pain",
         "NICE NG234 (pain worse on straining, band-like pain)",
         pain_worse_straining,
+        name="Pain worse on straining",
+        clinician_title="Pain worse on straining, or band-like pain",
+        symptoms=STRAINING_SYMPTOMS,
     ),
     Rule(
         "morning_pain_eases",
@@ -579,6 +632,9 @@ RULES: tuple[Rule, ...] = (
         "Pain is worst when you wake and eases through the day",
         "The article (pain on waking that improves during the day)",
         morning_pain_eases,
+        name="Morning pain that eases",
+        clinician_title="Pain worst on waking, easing by 2 or more points through the day",
+        score="pain",
     ),
     Rule(
         "pain_unrelated_to_movement",
@@ -586,6 +642,9 @@ RULES: tuple[Rule, ...] = (
         "Moving does not change your pain",
         "The article (pain not associated with movement)",
         pain_unrelated_to_movement,
+        name="Pain unrelated to movement",
+        clinician_title="Non-mechanical pain: movement makes no difference",
+        score="pain",
     ),
     Rule(
         "pain_not_improving",
@@ -593,6 +652,9 @@ RULES: tuple[Rule, ...] = (
         "Pain has not eased since therapy began",
         "The article (pain that does not resolve with physical therapy); Farrar 2001 (30% change)",
         pain_not_improving,
+        name="Pain not improving with therapy",
+        clinician_title="No 30% reduction in daily maximum pain since therapy began",
+        score="pain",
     ),
     Rule(
         "worsening_pain",
@@ -600,6 +662,9 @@ RULES: tuple[Rule, ...] = (
         "Your pain has been getting worse",
         "Farrar 2001 (2-point change); ESAS deterioration thresholds",
         worsening_pain,
+        name="Worsening pain",
+        clinician_title="Daily maximum pain up 2 or more points (last 7 days against the 14 before)",
+        score="pain",
     ),
     Rule(
         "persistent_fatigue",
@@ -607,6 +672,9 @@ RULES: tuple[Rule, ...] = (
         "Tiredness that rest does not relieve",
         "The article (fatigue not improved by rest); NCCN fatigue screening (4 or more)",
         persistent_fatigue,
+        name="Fatigue not relieved by rest",
+        clinician_title="Fatigue 4 or more on 5 of the last 7 days, not relieved by rest",
+        score="fatigue",
     ),
     Rule(
         "severe_fatigue",
@@ -614,6 +682,9 @@ RULES: tuple[Rule, ...] = (
         "Severe tiredness on several days",
         "The article (extreme fatigue); ESAS-r severe band (7–10)",
         severe_fatigue,
+        name="Severe fatigue",
+        clinician_title="Severe fatigue (7 or more) on 3 or more of the last 7 days",
+        score="fatigue",
     ),
     Rule(
         "weight_loss",
@@ -621,6 +692,10 @@ RULES: tuple[Rule, ...] = (
         "You have been losing weight",
         "The article (rapid, unexplained weight loss); 5% clinical threshold",
         weight_loss,
+        name="Weight loss",
+        clinician_title="Weight loss of 5% or more, or unintended weight loss reported",
+        symptoms=WEIGHT_LOSS_SYMPTOMS,
+        clinician_detail=_weight_for_clinician,
     ),
     Rule(
         "bladder_bowel_change",
@@ -628,17 +703,38 @@ RULES: tuple[Rule, ...] = (
         "Changes in passing urine or in bowel habits",
         "The article (changes in urinary or bowel function)",
         bladder_bowel_change,
+        name="Bladder or bowel change",
+        clinician_title="Change in bladder or bowel function",
+        symptoms=BLADDER_BOWEL_SYMPTOMS,
     ),
-    Rule("night_sweats", "review", "Heavy night sweats", "The article (excessive night sweats)", night_sweats),
+    Rule(
+        "night_sweats",
+        "review",
+        "Heavy night sweats",
+        "The article (excessive night sweats)",
+        night_sweats,
+        name="Night sweats",
+        clinician_title="Night sweats on 2 or more of the last 14 days",
+        symptoms=NIGHT_SWEATS_SYMPTOMS,
+    ),
     Rule(
         "sleep_disturbance",
         "review",
         "Trouble sleeping on several nights",
         "The article (difficulty sleeping)",
         sleep_disturbance,
+        name="Sleep disturbance",
+        clinician_title="Difficulty sleeping on 3 or more of the last 7 days",
+        symptoms=SLEEP_SYMPTOMS,
     ),
     Rule(
-        "missed_checkins", "info", "No check-ins for a few days", "Adherence context for the therapist", missed_checkins
+        "missed_checkins",
+        "info",
+        "No check-ins for a few days",
+        "Adherence context for the therapist",
+        missed_checkins,
+        name="Missed check-ins",
+        clinician_title=f"No check-ins on the last {MISSED_AFTER_DAYS} days",
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}

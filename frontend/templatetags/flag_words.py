@@ -6,16 +6,13 @@ from datetime import date
 
 from django import template
 
+from diary import flag_policy
+
 register = template.Library()
 
-# What the patient should do, by level (CLINICAL.md: "What a good flag looks like").
-PATIENT_ACTION = {
-    "emergency": "Get help now",
-    "urgent": "Contact your care team within 24 hours",
-    "review": "Mention this at your next visit",
-    "info": "For your therapist",
-}
-LEVEL_WORD = {"emergency": "Emergency", "urgent": "Urgent", "review": "Review", "info": "Info"}
+# What the patient should do, by level: one home for the words (diary/flag_policy.py).
+PATIENT_ACTION = flag_policy.PATIENT_ACTION
+LEVEL_WORD = flag_policy.LEVEL_WORD
 
 
 @register.filter

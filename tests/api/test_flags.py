@@ -330,15 +330,17 @@ def test_it_runs_the_acknowledgement_cycle(patient: Any, therapist: Any, api: An
     assert (stored.patient, stored.therapist, stored.code) == (patient, therapist, "blood_in_stool_or_urine")
     assert stored.checkin_ids == [blood["id"]]
 
-    # Both sides see it acknowledged.
-    for answer in (api(therapist).get(f"patients/{patient.pk}/flags"), api(patient).get("flags")):
-        assert flag_named(answer.json()["flags"], "blood_in_stool_or_urine")["acknowledged"] == flag["acknowledged"]
+    # Both sides see it acknowledged; the note reaches the patient only if Thea chose to share it.
+    theirs = api(therapist).get(f"patients/{patient.pk}/flags").json()["flags"]
+    assert flag_named(theirs, "blood_in_stool_or_urine")["acknowledged"] == flag["acknowledged"]
+    own = api(patient).get("flags").json()["flags"]
+    assert flag_named(own, "blood_in_stool_or_urine")["acknowledged"] == {**flag["acknowledged"], "note": None}
 
     # A check-in that adds nothing to the flag leaves it acknowledged.
     quiet = post_checkin(patient, recorded_at=ago(hours=2), pain=3, symptoms=["nausea"])
-    assert flag_named(quiet["alerts"], "blood_in_stool_or_urine")["acknowledged"] == flag["acknowledged"]
+    assert flag_named(quiet["alerts"], "blood_in_stool_or_urine")["acknowledged"] == {**flag["acknowledged"], "note": None}
 
-    # Blood again: new evidence behind the flag, so it is raised again, for both sides.
+    # Blood in the stool now, not only the urine: different evidence, so it is raised again, for both sides.
     again = post_checkin(patient, recorded_at=ago(hours=1), symptoms=["blood_in_stool"])
     raised = flag_named(again["alerts"], "blood_in_stool_or_urine")
     assert raised["acknowledged"] is None
@@ -481,8 +483,12 @@ def test_it_lists_unacknowledged_before_acknowledged_then_the_latest_checkin_fir
     assert acknowledge(tess, cal, "bladder_bowel_change").status_code == 200
     assert [row["display_name"] for row in listed(tess)] == ["Emma", "Ben", "Cal", "Ann"]
 
-    # Blood again for Ann: raised again, and her check-in is now the latest of all.
-    add_checkin(ann, NOW - timedelta(minutes=5), symptoms=["blood_in_urine"])
+    # Blood in urine again for Ann, within the follow-up: added to the evidence, still acknowledged.
+    add_checkin(ann, NOW - timedelta(minutes=6), symptoms=["blood_in_urine"])
+    assert [row["display_name"] for row in listed(tess)] == ["Emma", "Ben", "Cal", "Ann"]
+
+    # Blood in the stool for Ann: different, so raised again, and her check-in is now the latest of all.
+    add_checkin(ann, NOW - timedelta(minutes=5), symptoms=["blood_in_stool"])
     assert [row["display_name"] for row in listed(tess)] == ["Emma", "Ann", "Ben", "Cal"]
 
 

@@ -99,12 +99,26 @@ export function requestFlush() {
   return running;
 }
 
-// The diary answered with emergency or urgent flags: show what to do, as the plain form would.
+// The diary answered with emergency or urgent flags. One that a check-in made news ("new": raised,
+// raised again, or an emergency symptom reported) gets the full-screen "what to do now", as the plain
+// form would; one already open gets a calm line, once per page (CLINICAL.md 1.1).
+const calmLinesSaid = new Set();
+
 async function followAlerts(summary) {
   const user = await currentUser();
-  const alerted = (summary.sent || []).some((sent) => sent.alerts.length);
-  if (!alerted || !user || summary.userId !== user.id || document.visibilityState !== "visible") return;
-  if (new URL(data.alertUrl, location.href).pathname !== location.pathname) location.assign(data.alertUrl);
+  if (!user || summary.userId !== user.id) return;
+  const alerts = (summary.sent || []).flatMap((sent) => sent.alerts);
+  if (!alerts.length || document.visibilityState !== "visible") return;
+  if (alerts.some((alert) => alert.new)) {
+    if (new URL(data.alertUrl, location.href).pathname !== location.pathname) location.assign(data.alertUrl);
+    return;
+  }
+  for (const alert of alerts) {
+    if (alert.status && !calmLinesSaid.has(alert.status)) {
+      calmLinesSaid.add(alert.status);
+      say(alert.status);
+    }
+  }
 }
 
 outbox.onChange((message) => {
