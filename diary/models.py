@@ -294,7 +294,7 @@ class FlagAcknowledgement(models.Model):
     # What the flag showed when it was acknowledged: evidence that is worse or different raises it again.
     checkin_ids = models.JSONField(default=list)
     level = models.CharField(max_length=16, choices=FlagLevel.choices, blank=True)
-    symptoms = models.JSONField(default=list)
+    symptoms = models.JSONField(default=list, blank=True)
     peak = models.PositiveSmallIntegerField(null=True, blank=True)
     # Raised again when this date (in the patient's calendar) has passed and the flag still holds.
     # Null only for acknowledgements made before version 1.1, which covered exactly their check-ins.

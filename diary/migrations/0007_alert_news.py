@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='flagacknowledgement',
             name='symptoms',
-            field=models.JSONField(default=list),
+            field=models.JSONField(blank=True, default=list),
         ),
         migrations.RunPython(forget_stored_flags, migrations.RunPython.noop),
     ]
