@@ -108,3 +108,97 @@ class TestTherapistViews:
         response = submit(client, f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge", form_page="/")
         assert response.status_code == 404
         assert not FlagAcknowledgement.objects.exists()
+
+
+class TestAlertsOnlyForNews:
+    """CLINICAL.md 1.1 on the plain-form path: the full-screen page only when a check-in makes news."""
+
+    def test_pain_2_after_an_emergency_goes_home_with_a_calm_line(self, patient: Any) -> None:
+        client = signed_in(patient)
+        assert submit(client, "/", {"symptoms": ["limb_weakness"]})["Location"] == "/alert"
+        response = submit(client, "/", {"pain": "2"})
+        assert response["Location"] == "/"
+        page = text(client.get("/"))
+        assert "If a doctor has not checked you yet, call your acute oncology line now." in page
+        # The emergency guidance stays at the top of the diary while the flag is active.
+        assert page.index("Get help now") < page.index("How are you right now?")
+
+    def test_the_same_emergency_symptom_again_shows_the_guidance_again(self, patient: Any, therapist: Any) -> None:
+        client = signed_in(patient)
+        submit(client, "/", {"symptoms": ["limb_weakness"]})
+        services.flag_acknowledge(
+            patient=patient,
+            therapist=therapist,
+            code="spinal_cord_compression_signs",
+            note="Seen in clinic; MRI booked.",
+            share_with_patient=True,
+        )
+        assert submit(client, "/", {"symptoms": ["limb_weakness"]})["Location"] == "/alert"
+        page = text(client.get("/alert"))
+        assert "Your care team saw this on" in page
+        assert "Seen in clinic; MRI booked." in page
+
+    def test_an_open_urgent_flag_is_on_the_home_page_with_what_to_do(self, patient: Any) -> None:
+        make_checkin(patient, symptoms=["blood_in_urine"])
+        page = text(signed_in(patient).get("/"))
+        assert page.index("Contact your care team within 24 hours") < page.index("How are you right now?")
+
+    def test_every_patient_page_says_what_to_do_by_level(self, patient: Any) -> None:
+        make_checkin(patient, symptoms=["blood_in_urine", "urinary_change"])
+        client = signed_in(patient)
+        for url in ("/", "/trends", "/summary"):
+            page = text(client.get(url))
+            assert "Contact your care team within 24 hours" in page, url
+            assert "Mention this at your next visit or in a message to your therapist" in page, url
+
+    def test_an_unshared_note_never_reaches_the_patients_pages(self, patient: Any, therapist: Any) -> None:
+        make_checkin(patient, symptoms=["blood_in_urine"])
+        services.flag_acknowledge(
+            patient=patient, therapist=therapist, code="blood_in_stool_or_urine", note="Private: query tumour."
+        )
+        client = signed_in(patient)
+        for url in ("/", "/trends", "/summary", "/alert"):
+            page = text(client.get(url))
+            assert "Your care team saw this on" in page, url
+            assert "Private: query tumour." not in page, url
+
+
+class TestTherapistWording:
+    def test_the_therapist_reads_the_clinicians_words_and_the_rules_name_not_its_code(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        make_checkin(patient, symptoms=["limb_weakness"])
+        client = signed_in(therapist)
+        rule = trends.RULES_BY_CODE["spinal_cord_compression_signs"]
+        for url in ("/", f"/patients/{patient.pk}", f"/patients/{patient.pk}/summary"):
+            page = text(client.get(url))
+            assert rule.clinician_title in page, url
+            assert "Rule: spinal_cord_compression_signs" not in page, url
+        detail = text(client.get(f"/patients/{patient.pk}"))
+        assert f"<h3>{rule.clinician_title}</h3>" in detail
+        assert f"Rule: {rule.name}" in detail
+
+    def test_acknowledging_with_a_follow_up_date_and_sharing_the_note(self, patient: Any, therapist: Any) -> None:
+        make_checkin(patient, symptoms=["blood_in_stool"])
+        client = signed_in(therapist)
+        url = f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge"
+        follow_up = services.selectors.today_for(patient) + timedelta(days=3)
+        response = submit(
+            client,
+            url,
+            {"note": "Phoned; GP today", "follow_up_on": follow_up.isoformat(), "share_with_patient": "1"},
+            form_page=f"/patients/{patient.pk}",
+        )
+        assert response.status_code == 302
+        ack = FlagAcknowledgement.objects.get()
+        assert (ack.follow_up_on, ack.share_with_patient, ack.level) == (follow_up, True, "urgent")
+        assert "Phoned; GP today" in text(signed_in(patient).get("/"))
+
+    def test_a_follow_up_in_the_past_is_refused_with_a_message(self, patient: Any, therapist: Any) -> None:
+        make_checkin(patient, symptoms=["blood_in_stool"])
+        client = signed_in(therapist)
+        url = f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge"
+        yesterday = services.selectors.today_for(patient) - timedelta(days=1)
+        submit(client, url, {"follow_up_on": yesterday.isoformat()}, form_page=f"/patients/{patient.pk}")
+        assert not FlagAcknowledgement.objects.exists()
+        assert "Choose a follow-up date from today to a year ahead" in text(client.get(f"/patients/{patient.pk}"))
