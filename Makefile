@@ -37,12 +37,14 @@ test: install
 	$(BIN)/python -m pytest
 
 # Benchmarks, not timed tests: the trend module on one patient-year, a therapist's list of
-# 200 patients, and the check-in page's weight (gzipped KB) and taps. Each builds its own data
+# 200 patients, the check-in page's weight (gzipped KB) and taps, and the alert load (how often
+# patients see the full-screen alert and therapists a flag raised, before and after CLINICAL.md 1.1). Each builds its own data
 # (bench_api.py and bench_pages.py in a throwaway test database) and prints figures.
 bench: install
 	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
 	$(BIN)/python tests/bench_pages.py
+	$(BIN)/python tests/bench_alerts.py
 
 # A backup of the whole database (pg_dump on PostgreSQL, a consistent copy on SQLite) into
 # backups/, or FILE=...; restoring replaces every row, after asking (diary/backups.py).
