@@ -32,6 +32,7 @@ from diary.models import (
     TherapistNote,
     User,
 )
+from diary.zones import canonical_zone
 
 # Crockford's base32 without the look-alikes I, L, O and U: easy to read aloud
 # and type on a phone. Ten characters is 50 bits, far beyond guessing at the
@@ -146,6 +147,8 @@ def _save_new_account(user: User) -> None:
 
 def patient_signup(*, email: str, password: str, timezone_name: str, display_name: str = "") -> User:
     email = User.objects.normalize_email(email).lower()
+    # An alias (Asia/Calcutta) is stored as its canonical name; anything else is left for full_clean to refuse.
+    timezone_name = canonical_zone(timezone_name) or timezone_name
     user = User(email=email, role=Role.PATIENT, timezone=timezone_name, display_name=display_name)
     _check_new_account(email=email, password=password, user=user)
     user.set_password(password)
@@ -195,7 +198,7 @@ def profile_update(
         user.refresh_from_db(fields=["timezone", "display_name", "therapy_started_on"])
     old_zone, old_therapy_start = user.timezone, user.therapy_started_on
     if timezone_name is not None:
-        user.timezone = timezone_name
+        user.timezone = canonical_zone(timezone_name) or timezone_name
     if display_name is not None:
         user.display_name = display_name
     if not isinstance(therapy_started_on, Unchanged):

@@ -6,29 +6,14 @@ from datetime import date
 from functools import cache
 from typing import Any
 from uuid import uuid4
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
+from diary import zones
 from diary.models import NOTE_MAX_LENGTH, CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
-
-# The IANA areas people recognise; the old aliases ("US/Pacific", "GB") stay valid
-# in the database but would only clutter a list someone has to scroll on a phone.
-ZONE_AREAS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
 
 # The questions with the most urgent consequences come first (NICE NG234: weakness,
 # walking, saddle numbness, bladder or bowel control), so nobody scrolls past them.
@@ -76,32 +61,60 @@ NOT_SURE = ("", "Not sure")
 NOT_SURE_MOVING = ("", "Not sure, or I have not moved")
 
 
+ZoneChoices = list[tuple[str, list[tuple[str, str]]] | tuple[str, str]]
+
+
+def _zone_label(name: str) -> str:
+    return name.replace("_", " ")
+
+
 @cache
-def zone_choices() -> list[tuple[str, list[tuple[str, str]]] | tuple[str, str]]:
-    """Time zones grouped by area, for a select; UTC on its own at the end."""
+def _zones_by_area() -> ZoneChoices:
+    """Every canonical zone once, grouped by area; UTC on its own at the end."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for name in sorted(listed_zones() - {"UTC"}):
-        groups.setdefault(name.split("/", 1)[0], []).append((name, name.replace("_", " ")))
-    return [*groups.items(), ("UTC", "UTC")]
+    for name in zones.picker_zones():
+        if name != zones.UTC:
+            groups.setdefault(name.split("/", 1)[0], []).append((name, _zone_label(name)))
+    return [*groups.items(), (zones.UTC, zones.UTC)]
 
 
-@cache
-def listed_zones() -> frozenset[str]:
-    """The zones the select offers: the current IANA names of each area, and UTC."""
-    areas = {name: name.split("/", 1)[0] for name in available_timezones() if "/" in name}
-    return frozenset(name for name, area in areas.items() if area in ZONE_AREAS) | {"UTC"}
+def zone_choices() -> ZoneChoices:
+    """The common zones first (the clinic's own at the top), then every place by area."""
+    common = [(name, _zone_label(name)) for name in zones.common_zones()]
+    return [("Common time zones", common), *_zones_by_area()]
 
 
-def zone_field(current: str) -> forms.ChoiceField:
+class ZoneField(forms.ChoiceField):
+    """A time zone from the picker. An alias (Asia/Calcutta) is taken, as the API takes it, and becomes
+    the canonical name (diary/zones.py)."""
+
+    def to_python(self, value: Any) -> str:
+        name: str = super().to_python(value)
+        return zones.canonical_zone(name) or name
+
+    def valid_value(self, value: Any) -> bool:
+        # Any IANA zone, not only the listed ones: the phone may report one the list leaves out.
+        return zones.canonical_zone(str(value)) is not None
+
+
+def zone_field(current: str, *, blank: str | None = None) -> ZoneField:
+    """The time zone select with `current` chosen, or (given `blank`) an empty first choice and nothing chosen."""
+    current = zones.canonical_zone(current) or current
     choices = zone_choices()
-    if current and current not in listed_zones():
-        # Someone stored with an alias keeps it selectable rather than silently changed.
-        choices = [*choices, (current, current.replace("_", " "))]
-    return forms.ChoiceField(
+    if current and current not in zones.picker_zones():
+        # A zone the list leaves out (Etc/GMT+5) stays selectable rather than silently changed.
+        choices = [*choices, (current, _zone_label(current))]
+    if blank:
+        choices = [("", blank), *choices]
+    return ZoneField(
         label="Time zone",
         choices=choices,
         initial=current,
         help_text="Your days and times of day in the diary follow this zone.",
+        error_messages={
+            "required": "Choose your time zone.",
+            "invalid_choice": "Choose a time zone from the list, such as Europe/London.",
+        },
     )
 
 
@@ -146,9 +159,22 @@ class SignupForm(PageForm):
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
 
-    def __init__(self, *args: Any, timezone_name: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone"] = zone_field(timezone_name)
+        # Nothing is chosen for the person: a wrong default, left as it was, dated every check-in
+        # wrongly. signup.js chooses the phone's own zone, and says so.
+        self.fields["timezone"] = zone_field("", blank="Choose your time zone")
+
+
+class TimezoneSwitchForm(forms.Form):
+    """The travel prompt's one tap on the check-in page: the zone the phone is on now."""
+
+    timezone = ZoneField(
+        error_messages={
+            "required": "Say which time zone to use.",
+            "invalid_choice": "That is not a time zone the diary knows.",
+        }
+    )
 
 
 class EmailAuthenticationForm(AuthenticationForm):

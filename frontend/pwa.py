@@ -39,6 +39,7 @@ PRECACHED_STATIC = (
     "frontend/app.js",
     "frontend/checkin.js",
     "frontend/outbox.js",
+    "frontend/zones.js",
     "frontend/icon.svg",
     "frontend/icons/icon-192.png",
     "frontend/icons/icon-512.png",

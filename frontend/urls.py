@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout", views.LogoutPage.as_view(), name="logout"),
     path("settings", views.settings_page, name="settings"),
     path("settings/password", views.PasswordChangePage.as_view(), name="password_change"),
+    path("settings/timezone", views.timezone_switch, name="timezone_switch"),
     path("settings/sessions/end", views.sessions_end, name="sessions_end"),
     path("settings/recovery-codes", views.recovery_codes_renew, name="recovery_codes_renew"),
     path("two-step", views.second_step, name="second_step"),

@@ -41,7 +41,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from diary import audit, consent, flag_policy, lockout, mfa, selectors, services, sessions
+from diary import audit, consent, flag_policy, lockout, mfa, selectors, services, sessions, zones
 from diary.charts import describe_recent_pain
 from diary.mfa import second_step_exempt
 from diary.models import CheckIn, User
@@ -63,6 +63,7 @@ from frontend.forms import (
     SecondStepForm,
     SettingsForm,
     SignupForm,
+    TimezoneSwitchForm,
     checkin_initial,
 )
 from frontend.templatetags.flag_words import LEVEL_WORD
@@ -99,7 +100,7 @@ def _too_many_attempts(request: HttpRequest, scope: str) -> bool:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("frontend:home")
-    form = SignupForm(_posted(request), timezone_name=settings.CLINIC_TIMEZONE)
+    form = SignupForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _too_many_attempts(request, "signup"):
             form.add_error(None, TOO_MANY_ATTEMPTS)
@@ -326,6 +327,23 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "current_session": request.session.session_key,
     }
     return render(request, "frontend/settings.html", context)
+
+
+@patient_page
+@require_POST
+def timezone_switch(request: HttpRequest) -> HttpResponse:
+    """The travel prompt's one tap (checkin.html): the diary follows the zone the phone is on now.
+
+    profile_update re-dates the stored check-ins and judges the flags again in the new zone.
+    """
+    form = TimezoneSwitchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Your time zone was not changed: " + " ".join(form.errors["timezone"]))
+        return redirect("frontend:home")
+    zone = form.cleaned_data["timezone"]
+    services.profile_update(user=request.user, timezone_name=zone)
+    messages.success(request, f"Your diary now uses {zones.zone_words(zone)}. Past check-ins are dated in it too.")
+    return redirect("frontend:home")
 
 
 @signed_in_page

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from diary import audit, services
 from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
+from diary.zones import canonical_zone
 
 
 class MeSerializer(serializers.Serializer):
@@ -33,10 +34,17 @@ def me_data(user: User) -> dict[str, Any]:
 
 
 class TimezoneField(serializers.CharField):
+    """An IANA time zone name. An alias ("Asia/Calcutta") is taken as its canonical name ("Asia/Kolkata")."""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("validators", [validate_timezone])
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        name: str = super().to_internal_value(data)
+        # Anything that is not a name goes on unchanged, for validate_timezone to refuse with its message.
+        return canonical_zone(name) or name
 
 
 class CsrfView(APIView):

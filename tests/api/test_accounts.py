@@ -138,6 +138,24 @@ def test_it_refuses_an_incomplete_signup(db: Any, api: Any, body: dict[str, Any]
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("Asia/Calcutta", "Asia/Kolkata"),
+        ("US/Central", "America/Chicago"),
+        ("Etc/UTC", "UTC"),
+        ("Europe/Amsterdam", "Europe/Amsterdam"),
+    ],
+)
+def test_it_stores_a_time_zone_by_its_canonical_name(db: Any, api: Any, sent: str, stored: str) -> None:
+    """An old name, as some phones report (Chromium: Asia/Calcutta), is stored and answered as the current name
+    (diary/zones.py)."""
+    response = api(None).post("auth/signup", signup_body(timezone=sent))
+    assert response.status_code == 201, response.content
+    assert response.json()["timezone"] == stored
+    assert User.objects.get().timezone == stored
+
+
 # --- login and logout -------------------------------------------------------
 
 
@@ -273,6 +291,32 @@ def test_it_changes_the_profile(patient: Any, api: Any) -> None:
     assert response.json()["therapy_started_on"] is None
     patient.refresh_from_db()
     assert (patient.display_name, patient.therapy_started_on) == ("Pat", None)
+
+
+def test_it_changes_the_time_zone_to_the_canonical_name_and_redates_the_diary(patient: Any, api: Any) -> None:
+    """PATCH me with Asia/Calcutta stores Asia/Kolkata, and a stored check-in moves to Kolkata's day."""
+    # 20:00 on 19 March in London (GMT) is 01:30 on 20 March in Kolkata (+05:30).
+    checkin = api(patient).post("checkins", checkin_body(recorded_at="2026-03-19T20:00:00Z")).json()
+    assert (checkin["local_date"], checkin["part_of_day"]) == ("2026-03-19", "evening")
+
+    response = api(patient).patch("me", {"timezone": "Asia/Calcutta"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["timezone"] == "Asia/Kolkata"
+    patient.refresh_from_db()
+    assert patient.timezone == "Asia/Kolkata"
+    stored = CheckIn.objects.get(pk=checkin["id"])
+    assert (stored.local_date, stored.part_of_day) == (date(2026, 3, 20), "night")
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "Europe", "+05:30"])
+def test_it_refuses_a_time_zone_that_is_not_a_name(patient: Any, api: Any, zone: str) -> None:
+    """400 naming timezone; the profile keeps its zone."""
+    response = api(patient).patch("me", {"timezone": zone})
+    assert response.status_code == 400
+    assert set(response.json()) == {"timezone"}
+    patient.refresh_from_db()
+    assert patient.timezone == "Europe/London"
 
 
 def test_it_does_not_change_the_email_or_role_through_me(patient: Any, api: Any) -> None:

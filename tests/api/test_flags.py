@@ -338,7 +338,10 @@ def test_it_runs_the_acknowledgement_cycle(patient: Any, therapist: Any, api: An
 
     # A check-in that adds nothing to the flag leaves it acknowledged.
     quiet = post_checkin(patient, recorded_at=ago(hours=2), pain=3, symptoms=["nausea"])
-    assert flag_named(quiet["alerts"], "blood_in_stool_or_urine")["acknowledged"] == {**flag["acknowledged"], "note": None}
+    assert flag_named(quiet["alerts"], "blood_in_stool_or_urine")["acknowledged"] == {
+        **flag["acknowledged"],
+        "note": None,
+    }
 
     # Blood in the stool now, not only the urine: different evidence, so it is raised again, for both sides.
     again = post_checkin(patient, recorded_at=ago(hours=1), symptoms=["blood_in_stool"])

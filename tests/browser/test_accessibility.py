@@ -49,6 +49,7 @@ POST_ONLY = {
     "frontend:note_create",
     "frontend:note_delete",
     "frontend:sessions_end",
+    "frontend:timezone_switch",
     "frontend:recovery_codes_renew",
 }
 # Two-step sign-in: only a therapist who has not passed it sees these; test_the_second_step_is_accessible.

@@ -66,6 +66,8 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "password_reset_sent": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
     "password_reset_confirm": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
     "password_reset_done": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    # POST only, patients only: the travel prompt's "Use Paris time" on the check-in page (test_timezones.py).
+    "timezone_switch": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # POST only: "sign out everywhere else" (test_sessions.py).
     "sessions_end": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
     # Two-step sign-in (test_mfa.py): therapists only. These therapists have passed it already, so the

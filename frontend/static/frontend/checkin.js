@@ -1,6 +1,7 @@
 // The check-in page, and its offline shell: a save goes to the outbox on this phone first,
 // then to the diary when it can. Without this script the form posts to the server as usual.
-import { count, currentUser, onSummary, outbox, requestFlush, syncLater } from "./app.js";
+import { count, currentUser, onSummary, outbox, requestFlush, say, syncLater } from "./app.js";
+import { clockValue, deviceZone, instantFromClock, readAliases, zoneCity, zoneWords } from "./zones.js";
 
 const form = document.querySelector("form.checkin-form");
 const region = document.querySelector(".messages");
@@ -17,19 +18,51 @@ const LABELS = {
   rest_helped: "Rest", sleep_hours: "Hours of sleep", woke_from_pain: "Woken by pain", weight_kg: "Weight",
   exercise_minutes: "Exercise", symptoms: "Symptoms", notes: "Notes", recorded_at: "Time", client_uuid: "Reference",
 };
-const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
-const dateTime = new Intl.DateTimeFormat("en-GB", {
-  weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-});
 
 const sentHere = [];
 let last = {};
 let sending = false;
 let changing = null;
+let diaryZoneFound = null;
+
+// --- the diary's time zone, which may not be the phone's ------------------------
+
+function knownToBrowser(zone) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+    return true;
+  } catch (error) {
+    return false;
+  }
+}
+
+// Times typed and shown here are on the diary's clock, as on the plain form. The page says
+// which zone that is; the shell names nobody, so it asks what the check-in page last said.
+function diaryZone() {
+  diaryZoneFound ||= (async () => {
+    const user = form.dataset.profileZone ? null : await currentUser();
+    const zone = form.dataset.profileZone || (user && user.timezone);
+    // A browser too old to know the name (Europe/Kyiv is from 2022) keeps to the phone's clock.
+    return zone && knownToBrowser(zone) ? zone : undefined;
+  })();
+  return diaryZoneFound;
+}
+
+function format(instant, zone, options) {
+  return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: zone }).format(instant);
+}
+
+// As the plain form's message (frontend/views.py _saved_message): a day other than today is named.
+function savedText(recordedAt, zone) {
+  const when = new Date(recordedAt);
+  const at = format(when, zone, { hour: "2-digit", minute: "2-digit" });
+  if (clockValue(when, zone).slice(0, 10) === clockValue(new Date(), zone).slice(0, 10)) return `Check-in saved at ${at}.`;
+  return `Check-in saved for ${format(when, zone, { weekday: "long", day: "numeric", month: "long" })} at ${at}.`;
+}
 
 // --- reading the form as the API's JSON (API.md) -----------------------------
 
-function checkinBody() {
+function checkinBody(zone) {
   const fields = new FormData(form);
   const chosen = (name) => fields.get(name) || null;
   const number = (name) => (chosen(name) === null ? null : Number(chosen(name)));
@@ -37,7 +70,7 @@ function checkinBody() {
   return {
     client_uuid: crypto.randomUUID(),
     // The browser's ISO form is UTC with a Z, which API.md accepts.
-    recorded_at: (earlier ? new Date(earlier) : new Date()).toISOString(),
+    recorded_at: (earlier ? instantFromClock(earlier, zone) : new Date()).toISOString(),
     pain: number("pain"),
     pain_locations: fields.getAll("pain_locations"),
     movement_effect: chosen("movement_effect"),
@@ -72,7 +105,7 @@ function clearForm() {
   }
 }
 
-function fillForm(body) {
+function fillForm(body, zone) {
   clearForm();
   const values = { ...body, woke_from_pain: { true: "yes", false: "no" }[body.woke_from_pain] };
   for (const input of form.elements) {
@@ -81,9 +114,7 @@ function fillForm(body) {
     if (input.type === "radio" || input.type === "checkbox") {
       input.checked = [].concat(value).map(String).includes(input.value);
     } else if (input.name === "recorded_at") {
-      const when = new Date(value);
-      const pad = (n) => String(n).padStart(2, "0");
-      input.value = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T${pad(when.getHours())}:${pad(when.getMinutes())}`;
+      input.value = clockValue(new Date(value), zone);
     } else {
       input.value = value;
     }
@@ -94,7 +125,7 @@ function fillForm(body) {
 
 async function save(event) {
   event.preventDefault();
-  const body = checkinBody();
+  const body = checkinBody(await diaryZone());
   const problem = problemBeforeSaving(body);
   showDeviceError(problem);
   if (problem) return;
@@ -147,9 +178,9 @@ function line(name, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
-function sentText() {
+function sentText(zone) {
   if (!sentHere.length) return "";
-  if (sentHere.length === 1) return `Check-in saved at ${time.format(new Date(sentHere[0]))}. It is in your diary.`;
+  if (sentHere.length === 1) return `${savedText(sentHere[0], zone)} It is in your diary.`;
   return `${count(sentHere.length)} sent to your diary.`;
 }
 
@@ -174,11 +205,12 @@ async function render() {
     return;
   }
   const waiting = items.filter((item) => item.state === "waiting");
-  line("sent", sentText());
+  const zone = await diaryZone();
+  line("sent", sentText(zone));
   line("waiting", waitingText(waiting.length));
   line("offline", !navigator.onLine && !waiting.length && shell ? "You are offline. Check-ins you save now are kept on this phone." : "");
   signInAgain.hidden = !(waiting.length && last.signedOut);
-  renderAttention(items.filter((item) => item.state === "attention"));
+  renderAttention(items.filter((item) => item.state === "attention"), zone);
 }
 
 async function heard(summary) {
@@ -230,10 +262,12 @@ function problems({ status, answer }) {
   return messages.length ? messages : [`The diary refused this check-in (error ${status}).`];
 }
 
-function renderAttention(items) {
+function renderAttention(items, zone) {
   attention.hidden = !items.length;
   attention.querySelector("[data-attention-list]").replaceChildren(...items.map((item) => {
-    const which = dateTime.format(new Date(item.body.recorded_at));
+    const which = format(new Date(item.body.recorded_at), zone, {
+      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    });
     const entry = element("li", "card");
     entry.append(element("h3", null, `Check-in of ${which}`), element("p", null, described(item.body)));
     const list = element("ul", "field-error");
@@ -249,8 +283,8 @@ function renderAttention(items) {
 }
 
 // The refused check-in stays in the outbox until its changed copy is saved: nothing is dropped unseen.
-function change(item) {
-  fillForm(item.body);
+async function change(item) {
+  fillForm(item.body, await diaryZone());
   changing = item.client_uuid;
   form.querySelector("input:not([type=hidden])").focus();
 }
@@ -287,7 +321,47 @@ function closeEmergency() {
   document.getElementById("main").focus();
 }
 
+// --- a phone on another time zone than the diary (a patient abroad) --------------
+
+function offerTravel() {
+  const travel = document.querySelector("[data-travel]");
+  if (!travel || !form.dataset.profileZone) return;
+  const aliases = readAliases(travel.dataset.zoneAliases);
+  // Both by their canonical names, so that an old name on either side is no reason to ask.
+  const diary = aliases.get(form.dataset.profileZone) || form.dataset.profileZone;
+  const phone = deviceZone(aliases);
+  if (!phone || phone === diary) return;
+  // Offered once for each pair of zones: "Keep" is remembered on this phone.
+  const kept = `diary-zone-kept ${diary} ${phone}`;
+  try {
+    if (localStorage.getItem(kept)) return;
+  } catch (error) {
+    // No storage here: the offer comes back with each visit, which is better than never.
+  }
+  travel.querySelector("[data-travel-question]").textContent = `Your phone is now on ${zoneCity(phone)} time. Use it for your diary?`;
+  travel.querySelector("[data-travel-hint]").textContent =
+    `Your diary is on ${zoneWords(diary)}. Switching moves its days and times of day, past check-ins too, to ${zoneWords(phone)}.`;
+  const use = travel.querySelector("[data-travel-use]");
+  use.value = phone;
+  use.textContent = `Use ${zoneCity(phone)} time`;
+  const keep = travel.querySelector("[data-travel-keep]");
+  keep.textContent = `Keep ${zoneCity(diary)} time`;
+  keep.addEventListener("click", () => {
+    try {
+      localStorage.setItem(kept, "yes");
+    } catch (error) {
+      // Not remembered: it is offered again next time.
+    }
+    travel.hidden = true;
+    say(`Your diary stays on ${zoneWords(diary)}.`);
+    document.getElementById("main").focus();
+  });
+  travel.hidden = false;
+}
+
 // --- start ----------------------------------------------------------------------
+
+offerTravel();
 
 if ("indexedDB" in self && self.crypto && crypto.randomUUID) {
   form.addEventListener("submit", save);
@@ -296,6 +370,10 @@ if ("indexedDB" in self && self.crypto && crypto.randomUUID) {
   addEventListener("online", render);
   addEventListener("offline", render);
   render();
+  if (!shell && form.dataset.profileZone) {
+    // For the shell, which cannot be told: the zone in which to read a time typed offline.
+    currentUser().then((user) => user && outbox.rememberZone(user.id, form.dataset.profileZone)).catch(() => {});
+  }
   if (shell) {
     // The shell is for a patient signed in on this phone; anyone else gets the offline page.
     currentUser().then((user) => {

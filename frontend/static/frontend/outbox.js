@@ -7,6 +7,7 @@
    IndexedDB "diary", two stores:
      outbox  {client_uuid, user_id, body, saved_at, state: "waiting" | "attention", problem}
      meta    {key: "user", id, role}: who was last signed in here, for the offline shell
+             {key: "zone", user_id, timezone}: their diary's time zone, for times typed in the shell
 
    One flush at a time across tabs and the worker (Web Locks). Even without the lock a
    check-in cannot be stored twice: the API answers a repeated client_uuid with 200. */
@@ -99,7 +100,14 @@
 
   async function signedInUser() {
     const record = await inStore("meta", "readonly", (store) => store.get("user"));
-    return record ? { id: record.id, role: record.role } : null;
+    if (!record) return null;
+    const zone = await inStore("meta", "readonly", (store) => store.get("zone"));
+    return { id: record.id, role: record.role, timezone: zone && zone.user_id === record.id ? zone.timezone : null };
+  }
+
+  // Kept apart from "user", which every page rewrites from what it knows (app.js): only the check-in page knows the zone.
+  async function rememberZone(userId, timezone) {
+    await inStore("meta", "readwrite", (store) => store.put({ key: "zone", user_id: userId, timezone }));
   }
 
   function announce(message) {
@@ -188,5 +196,7 @@
     return localFlush;
   }
 
-  self.diaryOutbox = Object.freeze({ items, save, remove, update, forget, rememberUser, signedInUser, flush, onChange });
+  self.diaryOutbox = Object.freeze({
+    items, save, remove, update, forget, rememberUser, signedInUser, rememberZone, flush, onChange,
+  });
 })();
