@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 
-from diary import services
+from diary.invite_codes import new_invite_code
 from diary.models import CareLink, CheckIn, Role, User
 
 
@@ -40,7 +40,7 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
         # Every therapist has an invite code from the start; patients never have one.
         if obj.role == Role.THERAPIST and not obj.invite_code:
-            obj.invite_code = services.new_invite_code()
+            obj.invite_code = new_invite_code()
         elif obj.role == Role.PATIENT:
             obj.invite_code = None
         super().save_model(request, obj, form, change)

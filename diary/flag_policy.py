@@ -1,7 +1,7 @@
 """What a flag asks of people: what to do by level, when an acknowledgement still covers it, when it is news.
 
 CLINICAL.md 1.1, "Alerts that stay meaningful". Pure functions over the stored flags (the dicts
-that services.flag_data writes) and plain dates, with no database and no clock, so the same
+that diary/flags.py flag_data writes) and plain dates, with no database and no clock, so the same
 rules serve the check-in answer, the pages, the therapist's list and the alert-load benchmark.
 
 - An acknowledgement keeps covering a flag until the evidence is *worse or different* (a symptom

@@ -17,6 +17,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils.timezone import now
 
+from diary.invite_codes import new_invite_code
+
 
 @cache
 def _timezones() -> frozenset[str]:
@@ -52,8 +54,6 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_superuser", True)
         fields.setdefault("role", Role.THERAPIST)
         if fields["role"] == Role.THERAPIST:
-            from diary.services import new_invite_code
-
             fields.setdefault("invite_code", new_invite_code())
         return self.create_user(email, password, **fields)
 

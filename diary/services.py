@@ -7,7 +7,6 @@ once, so the API, the pages and the management commands cannot drift apart.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,12 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary import consent, flag_policy, selectors, trends
+from diary import consent, selectors
+from diary.flags import current_state, flags_refresh, lock_diary, note_new_alerts
+from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
     CareLink,
     CheckIn,
-    FlagAcknowledgement,
-    FlagState,
     PainLocation,
     PartOfDay,
     Role,
@@ -33,14 +32,6 @@ from diary.models import (
     User,
 )
 from diary.zones import canonical_zone
-
-# Crockford's base32 without the look-alikes I, L, O and U: easy to read aloud
-# and type on a phone. Ten characters is 50 bits, far beyond guessing at the
-# throttled rate of the link endpoint.
-INVITE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-INVITE_LENGTH = 10
-
-CONFUSABLES = str.maketrans("OIL", "011")
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=365)
@@ -99,22 +90,6 @@ def local_moment(recorded_at: datetime, zone_name: str) -> tuple[date, str]:
 
 
 # --- accounts -----------------------------------------------------------
-
-
-def new_invite_code() -> str:
-    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
-
-
-def normalize_invite_code(raw: str) -> str:
-    """What a person types ("abcd-efgh-jk", "ABCD EFGH JK") → the stored form."""
-    cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
-    # People read O for 0 and I/L for 1 off a card; accept both.
-    return cleaned.translate(CONFUSABLES)
-
-
-def format_invite_code(code: str) -> str:
-    """Show a code in groups, "ABCDE-FGHJK", which is easier to read aloud."""
-    return f"{code[:5]}-{code[5:]}"
 
 
 EMAIL_TAKEN = "An account with this email already exists. Try signing in instead."
@@ -194,7 +169,7 @@ def profile_update(
     if user.is_patient:
         # Change the profile as stored now, with the diary locked: a concurrent change of zone must
         # be neither undone by this save nor left with its check-ins dated in the old zone.
-        _lock_diary(user)
+        lock_diary(user)
         user.refresh_from_db(fields=["timezone", "display_name", "therapy_started_on"])
     old_zone, old_therapy_start = user.timezone, user.therapy_started_on
     if timezone_name is not None:
@@ -293,38 +268,18 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
     try:
         with transaction.atomic():
             # Date it in the zone the diary has now: a concurrent profile change may have moved it.
-            patient.timezone = _lock_diary(patient)
+            patient.timezone = lock_diary(patient)
             checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
-            before = _current_state(patient)
+            before = current_state(patient)
             checkin.save()
             after = flags_refresh(patient=patient)
-            _note_new_alerts(checkin, before, after)
+            note_new_alerts(checkin, before, after)
     except IntegrityError:
         existing = _checkin_by_uuid(client_uuid)
         if existing is None:
             raise
         return _replayed(existing, patient)
     return CheckinResult(checkin=checkin, created=True)
-
-
-def _current_state(patient: User) -> FlagState:
-    """The stored flags as of the patient's today, re-judged first if the day has turned (the diary is locked)."""
-    state = FlagState.objects.filter(patient=patient).first()
-    if state is None or state.as_of != selectors.today_for(patient):
-        state = flags_refresh(patient=patient)
-    return state
-
-
-def _note_new_alerts(checkin: CheckIn, before: FlagState, after: FlagState) -> None:
-    """Record which emergency and urgent flags this check-in made news (diary/flag_policy.py)."""
-    acks = selectors.latest_acknowledgements([checkin.patient_id])
-    checkin.new_alerts = flag_policy.news(
-        selectors.shown_flags(checkin.patient, before, acks),
-        selectors.shown_flags(checkin.patient, after, acks),
-        checkin.symptoms,
-    )
-    if checkin.new_alerts:
-        CheckIn.objects.filter(pk=checkin.pk).update(new_alerts=checkin.new_alerts)
 
 
 def _checkin_by_uuid(client_uuid: UUID) -> CheckIn | None:
@@ -335,21 +290,6 @@ def _replayed(existing: CheckIn, patient: User) -> CheckinResult:
     if existing.patient_id != patient.pk:
         raise ClientUuidConflict
     return CheckinResult(checkin=existing, created=False)
-
-
-def _lock_diary(patient: User) -> str:
-    """Serialise writes to one patient's diary, so each flag refresh sees the writes before it.
-
-    Returns the patient's time zone as stored now, which a concurrent profile change may have
-    moved since the caller read it.
-    """
-    return _lock_diaries([patient.pk])[patient.pk]
-
-
-def _lock_diaries(patient_ids: list[int]) -> dict[int, str]:
-    # In id order, so that two requests locking overlapping sets cannot deadlock.
-    rows = User.objects.select_for_update().filter(pk__in=patient_ids).order_by("pk").values_list("pk", "timezone")
-    return dict(rows)
 
 
 @transaction.atomic
@@ -363,7 +303,7 @@ def checkin_update(*, checkin: CheckIn, **fields: Any) -> CheckIn:
     for name, value in merged.items():
         setattr(checkin, name, value)
     patient = checkin.patient
-    patient.timezone = _lock_diary(patient)
+    patient.timezone = lock_diary(patient)
     checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
     # Constraints are left to the database: validating them here costs a query each.
     checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
@@ -375,7 +315,7 @@ def checkin_update(*, checkin: CheckIn, **fields: Any) -> CheckIn:
 @transaction.atomic
 def checkin_delete(*, checkin: CheckIn) -> None:
     patient = checkin.patient
-    _lock_diary(patient)
+    lock_diary(patient)
     checkin.delete()
     flags_refresh(patient=patient)
 
@@ -430,130 +370,6 @@ def link_end(*, link: CareLink, by: User) -> None:
         link.ended_at = timezone.now()
         link.ended_by = by
         link.save(update_fields=["ended_at", "ended_by"])
-
-
-# --- flags --------------------------------------------------------------
-
-
-class FlagNotActive(Exception):
-    """The patient has no active flag with this code."""
-
-
-def flag_state_for(*, patient: User, as_of: date, entries: list[trends.Entry]) -> FlagState:
-    """Judge a diary with the trend module and return the (unsaved) state to store."""
-    evaluation = trends.evaluate(entries, trends.PatientFacts(therapy_started_on=patient.therapy_started_on), as_of)
-    # Most severe first is the API's promise, so it is kept here rather than trusted; the sort is stable.
-    flags = [flag_data(flag) for flag in sorted(evaluation.flags, key=lambda flag: trends.LEVEL_RANK[flag.level])]
-    top = flags[0]["level"] if flags else None
-    return FlagState(
-        patient=patient,
-        as_of=as_of,
-        flags=flags,
-        not_enough_data=list(evaluation.not_enough_data),
-        top_level=top,
-        top_rank=trends.LEVEL_RANK[top] if top else len(trends.LEVELS),
-        computed_at=timezone.now(),
-    )
-
-
-def flag_data(flag: trends.Flag) -> dict[str, Any]:
-    return {
-        "code": flag.code,
-        "level": flag.level,
-        "title": flag.title,
-        "detail": flag.detail,
-        "since": flag.since.isoformat(),
-        "evidence": dict(flag.evidence),
-        "source": flag.source,
-        "name": flag.name,
-        "clinician_title": flag.clinician_title,
-        "clinician_detail": flag.clinician_detail,
-        "peak": flag.peak,
-    }
-
-
-def flags_refresh(*, patient: User) -> FlagState:
-    """Re-judge one patient's diary as of their today, and store the answer."""
-    return flags_refresh_many(patients=[patient])[patient.pk]
-
-
-def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
-    """Re-judge several diaries with one query for all their check-ins and one write.
-
-    The diaries stay locked from reading the check-ins to storing the flags. A read that
-    refreshes a stale state (the day turned) would otherwise race a check-in being written:
-    it could read the diary without the check-in and store its answer after the write's,
-    leaving flags that miss the check-in until the next write.
-    """
-    if not patients:
-        return {}
-    with transaction.atomic():
-        zones = _lock_diaries([patient.pk for patient in patients])
-        # An account erased meanwhile has no diary left to judge.
-        patients = [patient for patient in patients if patient.pk in zones]
-        if not patients:
-            return {}
-        for patient in patients:
-            patient.timezone = zones[patient.pk]
-        as_of = {patient.pk: selectors.today_for(patient) for patient in patients}
-        entries = selectors.trend_entries(patients, as_of=as_of)
-        states = [flag_state_for(patient=p, as_of=as_of[p.pk], entries=entries[p.pk]) for p in patients]
-        FlagState.objects.bulk_create(
-            states,
-            update_conflicts=True,
-            unique_fields=["patient"],
-            update_fields=["as_of", "flags", "not_enough_data", "top_level", "top_rank", "computed_at"],
-        )
-    return {state.patient_id: state for state in states}
-
-
-FOLLOW_UP_LIMIT = timedelta(days=365)
-
-
-def flag_acknowledge(
-    *,
-    patient: User,
-    therapist: User,
-    code: str,
-    note: str,
-    follow_up_on: date | None = None,
-    share_with_patient: bool = False,
-) -> FlagAcknowledgement:
-    """Record that a therapist saw a flag, what it showed, and when to look again.
-
-    The flag is raised again when new evidence is worse or different than what it showed, or when
-    the follow-up date (default: the next day for an emergency, else a week) has passed while it
-    still holds (diary/flag_policy.py).
-    """
-    if not therapist.is_therapist or not selectors.patients_visible_to(therapist).filter(pk=patient.pk).exists():
-        raise ValidationError({"detail": ["Only a therapist linked to this patient can acknowledge a flag."]})
-    state = selectors.fresh_flag_state(patient)
-    flag = next((f for f in state.flags if f["code"] == code), None)
-    if flag is None:
-        raise FlagNotActive
-    today = state.as_of
-    if follow_up_on is None:
-        follow_up_on = flag_policy.default_follow_up(flag["level"], today)
-    elif not today <= follow_up_on <= today + FOLLOW_UP_LIMIT:
-        raise ValidationError(
-            {"follow_up_on": ["Choose a follow-up date from today to a year ahead, in the patient's calendar."]},
-            code="out_of_range",
-        )
-    acknowledgement = FlagAcknowledgement(
-        patient=patient,
-        therapist=therapist,
-        code=code,
-        note=note,
-        checkin_ids=sorted(flag["evidence"].get("checkin_ids", [])),
-        level=flag["level"],
-        symptoms=sorted(flag_policy.symptoms_of(flag)),
-        peak=flag.get("peak"),
-        follow_up_on=follow_up_on,
-        share_with_patient=share_with_patient,
-    )
-    acknowledgement.full_clean()
-    acknowledgement.save()
-    return acknowledgement
 
 
 # --- therapist notes ----------------------------------------------------

@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 
 from diary import charts as figures
 from diary import selectors
+from diary.flags import flags_with_checkins
 from diary.models import CheckIn, User
 from frontend import charts
 from frontend.access import patient_page, therapist_page
@@ -138,7 +139,7 @@ def _trends_context(
     request: HttpRequest, patient: User, chart_url: ChartUrl, flags: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """What the trend templates show; chart_url(kind) is the URL of a chart image, without the period, and
-    `flags` the patient's flags as selectors.flags_with_checkins gives them (the page has them already)."""
+    `flags` the patient's flags as flags_with_checkins gives them (the page has them already)."""
     today = selectors.today_for(patient)
     form, start, end = _period(request, today)
     picture = selectors.trend_picture(patient, start, end, flags=flags)
@@ -192,14 +193,14 @@ def trends_context_for_therapist(request: HttpRequest, patient: User, flags: lis
 @patient_page
 def my_trends(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    flags = selectors.flags_with_checkins(patient)
+    flags = flags_with_checkins(patient)
     context = _trends_context(request, patient, lambda kind: reverse("frontend:my_chart", args=[kind]), flags)
     context["flags"] = flags
     return render(request, "frontend/trends.html", context)
 
 
 def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpResponse:
-    flags = selectors.flags_with_checkins(patient, for_clinician=request.user.is_therapist)
+    flags = flags_with_checkins(patient, for_clinician=request.user.is_therapist)
     context = _trends_context(request, patient, chart_url, flags)
     picture = context["picture"]
     checkins = selectors.checkins_of(patient, since=picture.start, until=picture.end)
@@ -272,7 +273,8 @@ def _chart_response(request: HttpRequest, patient: User, kind: str) -> HttpRespo
     form = PeriodForm(request.GET, today=selectors.today_for(patient))
     if not form.is_valid():
         return HttpResponse("That period makes no sense.", status=400, content_type="text/plain")
-    picture = selectors.trend_picture(patient, form.cleaned_data["start"], form.cleaned_data["end"])
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    picture = selectors.trend_picture(patient, start, end, flags=flags_with_checkins(patient))
     return HttpResponse(drawer(picture), content_type="image/svg+xml")
 
 

@@ -42,7 +42,10 @@ from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
 from diary import audit, consent, flag_policy, lockout, mfa, selectors, services, sessions, zones
+from diary import flags as stored_flags
 from diary.charts import describe_recent_pain
+from diary.flags import FlagNotActive, alerts_for, flags_for, flags_with_checkins, patients_by_urgency
+from diary.invite_codes import format_invite_code
 from diary.mfa import second_step_exempt
 from diary.models import CheckIn, User
 from diary.trends import LEVELS, has_missed
@@ -387,13 +390,13 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _saved_message(result.checkin.recorded_at))
             # An emergency or urgent flag this check-in made news is the next thing the patient sees, with or
             # without JavaScript; one already open gets a calm line (CLINICAL.md 1.1).
-            alerts = selectors.alerts_for(patient, new_codes=result.checkin.new_alerts)
+            alerts = alerts_for(patient, new_codes=result.checkin.new_alerts)
             if any(alert["new"] for alert in alerts):
                 return redirect("frontend:alert")
             for alert in alerts:
                 messages.info(request, alert["status"])
             return redirect("frontend:home")
-    flags = selectors.flags_for(patient)["flags"]
+    flags = flags_for(patient)["flags"]
     context = {
         "form": form,
         "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
@@ -410,7 +413,7 @@ def alert(request: HttpRequest) -> HttpResponse:
     A page of its own rather than a dialog, so that no stray tap dismisses it; the
     home page repeats the emergency guidance for as long as the flag is active.
     """
-    alerts = selectors.alerts_for(request.user)
+    alerts = alerts_for(request.user)
     emergency = [flag for flag in alerts if flag["level"] == "emergency"]
     urgent = [flag for flag in alerts if flag["level"] == "urgent"]
     return render(request, "frontend/alert.html", {"emergency": emergency, "urgent": urgent})
@@ -439,7 +442,7 @@ def _therapist_home(request: HttpRequest) -> HttpResponse:
     therapist = request.user
     # Most urgent first, in a fixed number of queries (see patients_by_urgency), plus one for
     # everyone's last two weeks of pain.
-    rows = selectors.patients_by_urgency(therapist)
+    rows = patients_by_urgency(therapist)
     audit.shown(request, [row["id"] for row in rows])
     highs = selectors.daily_pain_highs([row["patient"] for row in rows], trends.SPARKLINE_DAYS)
     for row in rows:
@@ -448,7 +451,7 @@ def _therapist_home(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "levels": [(level, LEVEL_WORD[level]) for level in LEVELS],
-        "invite_code": services.format_invite_code(therapist.invite_code),
+        "invite_code": format_invite_code(therapist.invite_code),
     }
     return render(request, "frontend/therapist_home.html", context)
 
@@ -575,7 +578,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> HttpResponse:
     """A patient's diary as their therapist reads it, with the "Add a note" form in the state given."""
     page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
-    flags = selectors.flags_with_checkins(patient, for_clinician=True)
+    flags = flags_with_checkins(patient, for_clinician=True)
     today = selectors.today_for(patient)
     for flag in flags:
         flag["default_follow_up"] = flag_policy.default_follow_up(flag["level"], today)
@@ -605,8 +608,8 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
         messages.error(request, "The flag was not acknowledged: " + " ".join(problems))
         return redirect("frontend:patient_detail", patient_id=patient.pk)
     try:
-        ack = services.flag_acknowledge(patient=patient, therapist=request.user, code=code, **form.cleaned_data)
-    except services.FlagNotActive:
+        ack = stored_flags.flag_acknowledge(patient=patient, therapist=request.user, code=code, **form.cleaned_data)
+    except FlagNotActive:
         messages.info(request, "That flag is no longer active, so there was nothing to acknowledge.")
     except ValidationError as error:
         messages.error(request, "The flag was not acknowledged: " + " ".join(error.messages))

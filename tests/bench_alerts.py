@@ -11,7 +11,7 @@ generators, as if it ran at the end of DEMO_TODAY in each patient's zone) and a 
 patterns; a fixed seed). Each diary is replayed check-in by check-in, in plain Python with no
 database, the way services.checkin_create judges it: the flags before a check-in (re-judged as of
 its date when the day turned), the flags after it, each shown with "acknowledged" as
-selectors.shown_flags gives it (diary/flag_policy.py). Two worlds share the judgements:
+shown_flags gives it (diary/flag_policy.py). Two worlds share the judgements:
 
 - BEFORE, the app as it was: the full-screen page after every check-in whose answer had any
   active emergency or urgent flag; an acknowledgement covers exactly the check-ins it saw, so a
@@ -50,8 +50,9 @@ import django
 django.setup()
 
 from diary import flag_policy, trends  # noqa: E402
+from diary.flags import flag_data  # noqa: E402
 from diary.management.commands import seed_demo  # noqa: E402
-from diary.services import flag_data, local_moment, part_of_day_at  # noqa: E402
+from diary.services import local_moment, part_of_day_at  # noqa: E402
 from diary.trends import Entry, PatientFacts  # noqa: E402
 
 ALERT_LEVELS = flag_policy.ALERT_LEVELS
@@ -82,7 +83,7 @@ class Patient:
 
 
 def entry(id_: int, day: date, at: clock, fields: Mapping[str, Any]) -> Entry:
-    """A check-in as selectors.trend_entries reads it back: the answers the rules use, and its local moment."""
+    """A check-in as trend_entries reads it back: the answers the rules use, and its local moment."""
     return Entry(
         id=id_,
         local_date=day,
@@ -120,7 +121,7 @@ def demo_clinic(today: date = DEMO_TODAY) -> list[Patient]:
                 if fields is None or recorded_at > now:
                     continue
                 stored_date, part = local_moment(recorded_at, demo.zone)
-                # selectors.trend_entries: the local clock time, its fold kept for the hour that comes twice.
+                # trend_entries: the local clock time, its fold kept for the hour that comes twice.
                 checkin = entry(len(made) + 1, stored_date, recorded_at.astimezone(zone).time(), fields)
                 assert checkin.part_of_day == part
                 made.append((recorded_at, checkin))
@@ -397,7 +398,7 @@ class Load:
 
 
 def judge(entries: list[Entry], facts: PatientFacts, as_of: date) -> list[dict[str, Any]]:
-    """The flags services.flag_state_for stores, as of a date: most severe first, as flag_data writes them.
+    """The flags flag_state_for stores, as of a date: most severe first, as flag_data writes them.
 
     Every check-in so far is passed: a replay is at most 90 days, well inside the longest window the
     rules read (weight: 30 days and the 180 before), so nothing needs trimming.

@@ -38,6 +38,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment  # noqa: E402
 
 from diary import services  # noqa: E402
+from diary.flags import flags_refresh_many  # noqa: E402
+from diary.invite_codes import new_invite_code  # noqa: E402
 from diary.models import CareLink, CheckIn, FlagAcknowledgement, Role, User  # noqa: E402
 from frontend.charts import CHARTS  # noqa: E402
 from tests.conftest import pass_second_step  # noqa: E402
@@ -59,7 +61,7 @@ def build_world(rng: random.Random) -> User:
         email="bench-therapist@example.com",
         role=Role.THERAPIST,
         display_name="Bench Therapist",
-        invite_code=services.new_invite_code(),
+        invite_code=new_invite_code(),
     )
     patients = User.objects.bulk_create(
         User(
@@ -80,7 +82,7 @@ def build_world(rng: random.Random) -> User:
             CheckIn.objects.bulk_create(rows, batch_size=2_000)
             rows = []
     CheckIn.objects.bulk_create(rows, batch_size=2_000)
-    states = services.flags_refresh_many(patients=patients)
+    states = flags_refresh_many(patients=patients)
     # A therapist who uses the list: about a third of the flags shown have been acknowledged once.
     acknowledgements = [
         FlagAcknowledgement(

@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from diary import backups, selectors, services
+from diary.flags import flag_acknowledge, flags_for
 from tests.conftest import PASSWORD
 
 needs_postgres = pytest.mark.skipif(
@@ -44,8 +45,8 @@ def seed_clinic() -> None:
                 symptoms=["night_sweats"] if hours % 4 == 0 else [],
                 notes=f"note {hours} ‘quoted’ – ünïcode",
             )
-        for flag in selectors.flags_for(patient)["flags"][:1]:
-            services.flag_acknowledge(patient=patient, therapist=therapist, code=flag["code"], note="Seen")
+        for flag in flags_for(patient)["flags"][:1]:
+            flag_acknowledge(patient=patient, therapist=therapist, code=flag["code"], note="Seen")
         services.therapist_note_create(
             patient=patient, therapist=therapist, written_on=selectors.today_for(patient), text="Discussed at visit"
         )

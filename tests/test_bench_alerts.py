@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 import time_machine
 
+from diary.flags import flag_acknowledge, flags_for
 from tests import bench_alerts
 from tests.bench_alerts import Load, Plan, generated, replay
 from tests.conftest import PASSWORD
@@ -106,27 +107,25 @@ def _at(day: date, moment: time) -> datetime:
 
 
 def _open_unacknowledged(patient: Any) -> set[str]:
-    from diary import selectors
 
-    flags = selectors.flags_for(patient)["flags"]
+    flags = flags_for(patient)["flags"]
     return {f["code"] for f in flags if f["level"] in ("emergency", "urgent") and not f["acknowledged"]}
 
 
 def _rounds(patient: Any, therapist: Any, pending: set[str], day: date) -> int:
     """The simulated therapist's round at noon, through the app: how many flags it acknowledged."""
-    from diary import services
 
     with time_machine.travel(_at(day, bench_alerts.THERAPIST_AT), tick=False):
         codes = pending & _open_unacknowledged(patient)
         for code in codes:
-            services.flag_acknowledge(patient=patient, therapist=therapist, code=code, note="Seen.")
+            flag_acknowledge(patient=patient, therapist=therapist, code=code, note="Seen.")
     return len(codes)
 
 
 @pytest.mark.django_db
 def test_the_replay_agrees_with_the_app(loads: dict[int, Load]) -> None:
     """The noisy and the cord-compression diaries, sent check-in by check-in at their own moments
-    through services.checkin_create, with the therapist's rounds through services.flag_acknowledge:
+    through services.checkin_create, with the therapist's rounds through flag_acknowledge:
     the app's new_alerts (the full-screen page) and acknowledgements are the AFTER world's."""
     from diary import services
     from diary.models import CheckIn

@@ -13,7 +13,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from diary import selectors, services
+from diary import services
+from diary.flags import flags_for, patients_by_urgency
 from diary.models import CareLink, CheckIn, FlagState, Role, User
 
 
@@ -101,15 +102,15 @@ class TestSeedDemo:
 
     def test_the_therapists_list_shows_every_level_of_flag(self, seeded: str) -> None:
         therapist = User.objects.get(role=Role.THERAPIST)
-        rows = selectors.patients_by_urgency(therapist)
+        rows = patients_by_urgency(therapist)
         levels = {flag["level"] for row in rows for flag in row["flags"]}
         assert levels == {"emergency", "urgent", "review", "info"}
         assert rows[0]["top_level"] == "emergency"
 
     def test_the_mechanical_pain_patient_raises_no_urgent_or_review_flag(self, seeded: str) -> None:
         james = User.objects.get(email="james@example.org")
-        levels = {flag["level"] for flag in selectors.flags_for(james)["flags"]}
-        assert not levels & {"emergency", "urgent", "review"}, selectors.flags_for(james)["flags"]
+        levels = {flag["level"] for flag in flags_for(james)["flags"]}
+        assert not levels & {"emergency", "urgent", "review"}, flags_for(james)["flags"]
 
     def test_each_patient_shows_the_pattern_they_stand_for(self, seeded: str) -> None:
         expected = {
@@ -120,7 +121,7 @@ class TestSeedDemo:
             "leo@example.org": {"missed_checkins"},
         }
         for email, codes in expected.items():
-            found = {flag["code"] for flag in selectors.flags_for(User.objects.get(email=email))["flags"]}
+            found = {flag["code"] for flag in flags_for(User.objects.get(email=email))["flags"]}
             assert codes <= found, (email, found)
 
 

@@ -11,6 +11,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from diary import services
+from diary.flags import FlagNotActive, flag_acknowledge
+from diary.invite_codes import INVITE_ALPHABET, INVITE_LENGTH, new_invite_code, normalize_invite_code
 from diary.models import CheckIn
 
 
@@ -44,14 +46,14 @@ def test_it_dates_a_moment_in_the_patients_zone_not_utc() -> None:
     [("abcde-fghjk", "ABCDEFGHJK"), (" ab cde fghjk ", "ABCDEFGHJK"), ("O1IL0", "01110")],
 )
 def test_it_normalizes_what_people_type_for_an_invite_code(typed: str, stored: str) -> None:
-    assert services.normalize_invite_code(typed) == stored
+    assert normalize_invite_code(typed) == stored
 
 
 def test_invite_codes_are_long_and_from_the_readable_alphabet() -> None:
-    codes = {services.new_invite_code() for _ in range(200)}
+    codes = {new_invite_code() for _ in range(200)}
     assert len(codes) == 200
-    assert all(len(code) == services.INVITE_LENGTH for code in codes)
-    assert all(set(code) <= set(services.INVITE_ALPHABET) for code in codes)
+    assert all(len(code) == INVITE_LENGTH for code in codes)
+    assert all(set(code) <= set(INVITE_ALPHABET) for code in codes)
 
 
 class TestCheckinCreate:
@@ -154,10 +156,10 @@ def test_only_a_linked_therapist_can_acknowledge_a_flag(
     )
     for someone in (patient, unlinked_therapist, ended_therapist):
         with pytest.raises(ValidationError):
-            services.flag_acknowledge(patient=patient, therapist=someone, code="blood_in_stool_or_urine", note="")
-    with pytest.raises(services.FlagNotActive):
-        services.flag_acknowledge(patient=patient, therapist=therapist, code="night_sweats", note="")
-    acknowledgement = services.flag_acknowledge(
+            flag_acknowledge(patient=patient, therapist=someone, code="blood_in_stool_or_urine", note="")
+    with pytest.raises(FlagNotActive):
+        flag_acknowledge(patient=patient, therapist=therapist, code="night_sweats", note="")
+    acknowledgement = flag_acknowledge(
         patient=patient, therapist=therapist, code="blood_in_stool_or_urine", note="Seen."
     )
     assert acknowledgement.checkin_ids == list(CheckIn.objects.values_list("id", flat=True))

@@ -24,6 +24,7 @@ from diary.api.common import (
     errors,
 )
 from diary.api.flags import AlertSerializer
+from diary.flags import alerts_for
 from diary.models import MovementEffect, PainLocation, PartOfDay, RestHelped, Symptom, User
 
 # Fields that name an owner are refused outright rather than silently ignored:
@@ -179,7 +180,7 @@ class CheckinListCreateView(APIView):
             )
         # The alerts tell the phone at once what to do, on a replay as much as on the first send.
         # A replay answers the same "new" as the first send: the check-in keeps which alerts it made news.
-        alerts = selectors.alerts_for(request.user, new_codes=result.checkin.new_alerts)
+        alerts = alerts_for(request.user, new_codes=result.checkin.new_alerts)
         data = {**CheckinOutput(result.checkin).data, "alerts": AlertSerializer(alerts, many=True).data}
         return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

@@ -9,8 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary import flag_policy, selectors, services, trends
+from diary import flag_policy, selectors, trends
 from diary.api.common import IsPatient, IsTherapist, QueryIntegerField, StrictBooleanField, errors
+from diary.flags import FlagNotActive, flag_acknowledge, flags_for
 from diary.models import FlagLevel, Symptom
 
 
@@ -95,7 +96,7 @@ DAYS_PARAMETER = OpenApiParameter("days", int, description="How many local dates
 
 
 def flags_response(request: Any, patient: Any) -> Response:
-    flags = selectors.flags_for(patient, for_clinician=request.user.is_therapist)
+    flags = flags_for(patient, for_clinician=request.user.is_therapist)
     return Response(FlagsSerializer(flags).data)
 
 
@@ -104,7 +105,7 @@ def trends_response(request: Any, patient: Any) -> Response:
     query.is_valid(raise_exception=True)
     data = {
         "days": selectors.trend_days(patient, query.validated_data["days"]),
-        "flags": selectors.flags_for(patient, for_clinician=request.user.is_therapist)["flags"],
+        "flags": flags_for(patient, for_clinician=request.user.is_therapist)["flags"],
     }
     return Response(TrendsSerializer(data).data)
 
@@ -180,11 +181,11 @@ class FlagAcknowledgeView(APIView):
         serializer = self.AcknowledgeInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.flag_acknowledge(patient=patient, therapist=request.user, code=code, **serializer.validated_data)
-        except services.FlagNotActive:
+            flag_acknowledge(patient=patient, therapist=request.user, code=code, **serializer.validated_data)
+        except FlagNotActive:
             return Response({"detail": NO_SUCH_FLAG}, status=status.HTTP_404_NOT_FOUND)
         # As the flag stands now: a check-in sent a moment ago may already have raised it again.
-        flag = next((f for f in selectors.flags_for(patient, for_clinician=True)["flags"] if f["code"] == code), None)
+        flag = next((f for f in flags_for(patient, for_clinician=True)["flags"] if f["code"] == code), None)
         if flag is None:  # a check-in deleted a moment ago took the flag away
             return Response({"detail": NO_SUCH_FLAG}, status=status.HTTP_404_NOT_FOUND)
         return Response(FlagSerializer(flag).data)

@@ -13,6 +13,7 @@ from diary import audit, selectors
 from diary.api.checkins import LIST_PARAMETERS, CheckinPage, checkin_list_response
 from diary.api.common import IsTherapist, errors
 from diary.api.flags import FlagSerializer
+from diary.flags import patients_by_urgency
 from diary.models import FlagLevel
 
 
@@ -33,7 +34,7 @@ class PatientListView(APIView):
     @extend_schema(operation_id="patients_list", responses={200: PatientSummary(many=True), **errors(401, 403)})
     def get(self, request: Any) -> Response:
         """The therapist's linked patients, most urgent first, with their flags."""
-        rows = selectors.patients_by_urgency(request.user)
+        rows = patients_by_urgency(request.user)
         audit.shown(request, [row["id"] for row in rows])
         return Response(self.PatientSummary(rows, many=True).data)
 

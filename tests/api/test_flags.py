@@ -23,6 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diary import services, trends
+from diary.flags import flag_state_for, flags_refresh_many
 from diary.models import CheckIn, FlagAcknowledgement, FlagState, Symptom, User
 from tests.conftest import PASSWORD, Api, checkin_body
 
@@ -532,7 +533,7 @@ def assert_stored_flags_are_fresh(patient: User) -> FlagState:
     patient = User.objects.get(pk=patient.pk)
     stored = FlagState.objects.get(patient=patient)
     today = datetime.now(UTC).astimezone(ZoneInfo(patient.timezone)).date()
-    fresh = services.flag_state_for(patient=patient, as_of=today, entries=entries_of(patient))
+    fresh = flag_state_for(patient=patient, as_of=today, entries=entries_of(patient))
     assert stored.as_of == fresh.as_of == today
     assert as_json(stored.flags) == as_json(fresh.flags)
     assert stored.not_enough_data == list(fresh.not_enough_data)
@@ -704,7 +705,7 @@ def therapist_with_patients(number: int, name: str) -> User:
                     )
                 )
     CheckIn.objects.bulk_create(rows)
-    services.flags_refresh_many(patients=patients)
+    flags_refresh_many(patients=patients)
     return therapist
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from diary import services
+from diary.flags import flag_acknowledge
 from diary.models import CheckIn
 from tests.browser.support import (
     CHECKINS_API,
@@ -296,7 +297,7 @@ def test_the_patient_sees_that_the_care_team_saw_it_and_the_note_only_if_shared(
     thea = make_therapist()
     services.link_create(patient=pat, invite_code=thea.invite_code)
     services.checkin_create(patient=pat, client_uuid=uuid4(), recorded_at=timezone.now(), symptoms=["limb_weakness"])
-    services.flag_acknowledge(patient=pat, therapist=thea, code=CORD, note=NOTE, share_with_patient=shared)
+    flag_acknowledge(patient=pat, therapist=thea, code=CORD, note=NOTE, share_with_patient=shared)
     seen = re.compile(r"Your care team saw this on \d{1,2} [A-Z][a-z]{2} \(Thea Therapist\)\.")
 
     sign_in(page, live_server.url)

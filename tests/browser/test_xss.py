@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from diary import selectors, services
+from diary.flags import flag_acknowledge, flags_for
 from tests.browser.support import make_patient, session_cookie
 from tests.conftest import PASSWORD
 
@@ -42,8 +43,8 @@ def world() -> dict[str, Any]:
         notes=NOTE,
     )
     services.therapist_note_create(patient=pat, therapist=thea, written_on=selectors.today_for(pat), text=NOTE)
-    flag = selectors.flags_for(pat)["flags"][0]
-    services.flag_acknowledge(patient=pat, therapist=thea, code=flag["code"], note=NOTE[:1000])
+    flag = flags_for(pat)["flags"][0]
+    flag_acknowledge(patient=pat, therapist=thea, code=flag["code"], note=NOTE[:1000])
     return {"patient": pat, "therapist": thea}
 
 

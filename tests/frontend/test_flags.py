@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from diary import services, trends
+from diary.flags import flag_acknowledge
 from diary.models import FlagAcknowledgement
 from tests.conftest import signed_in
 from tests.frontend.pages import submit, text
@@ -126,7 +127,7 @@ class TestAlertsOnlyForNews:
     def test_the_same_emergency_symptom_again_shows_the_guidance_again(self, patient: Any, therapist: Any) -> None:
         client = signed_in(patient)
         submit(client, "/", {"symptoms": ["limb_weakness"]})
-        services.flag_acknowledge(
+        flag_acknowledge(
             patient=patient,
             therapist=therapist,
             code="spinal_cord_compression_signs",
@@ -153,7 +154,7 @@ class TestAlertsOnlyForNews:
 
     def test_an_unshared_note_never_reaches_the_patients_pages(self, patient: Any, therapist: Any) -> None:
         make_checkin(patient, symptoms=["blood_in_urine"])
-        services.flag_acknowledge(
+        flag_acknowledge(
             patient=patient, therapist=therapist, code="blood_in_stool_or_urine", note="Private: query tumour."
         )
         client = signed_in(patient)

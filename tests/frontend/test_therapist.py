@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diary import services
+from diary.invite_codes import format_invite_code
 from tests.conftest import PASSWORD, signed_in
 from tests.frontend.pages import text
 
@@ -35,7 +36,7 @@ def test_it_lists_linked_patients_with_their_last_checkin(patient: Any, other_pa
     assert "today 08:12" in content
     assert "3 days ago" in content
     assert f'href="/patients/{patient.pk}"' in content
-    assert services.format_invite_code(therapist.invite_code) in content
+    assert format_invite_code(therapist.invite_code) in content
 
 
 def test_it_lists_any_number_of_patients_in_the_same_number_of_queries(therapist: Any) -> None:

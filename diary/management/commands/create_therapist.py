@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from diary import services
+from diary.invite_codes import format_invite_code
 
 
 class Command(BaseCommand):
@@ -39,5 +40,5 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
-        code = services.format_invite_code(therapist.invite_code or "")
+        code = format_invite_code(therapist.invite_code or "")
         self.stdout.write(self.style.SUCCESS(f"Created therapist {therapist.email}. Invite code: {code}"))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from diary import selectors
+from diary.flags import flags_current_for_many
 from diary.models import Role, User
 
 
@@ -25,5 +25,5 @@ class Command(BaseCommand):
         patients = list(User.objects.filter(role=Role.PATIENT, is_active=True).order_by("pk"))
         for start in range(0, len(patients), batch):
             # Only the stale ones among each batch are re-judged, in a few queries per batch.
-            selectors.fresh_flag_states(patients[start : start + batch])
+            flags_current_for_many(patients[start : start + batch])
         self.stdout.write(f"Flags are up to date for {len(patients)} patients.")

@@ -23,6 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary import mfa, services
+from diary.invite_codes import format_invite_code
 from diary.models import Role, User
 
 DEMO_PASSWORD = "calm-river-diary-42"  # noqa: S105 - printed for the demo on purpose
@@ -271,7 +272,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {demo.name}: {demo.pattern} ({added} new check-ins)")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         self.stdout.write(
-            f"  therapist  {THERAPIST_EMAIL}  (invite code {services.format_invite_code(therapist.invite_code or '')})"
+            f"  therapist  {THERAPIST_EMAIL}  (invite code {format_invite_code(therapist.invite_code or '')})"
         )
         for demo in PATIENTS:
             self.stdout.write(f"  patient    {demo.email}  ({demo.pattern})")
