@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/password", views.PasswordChangePage.as_view(), name="password_change"),
     path("settings/timezone", views.timezone_switch, name="timezone_switch"),
     path("settings/sessions/end", views.sessions_end, name="sessions_end"),
+    path("settings/invite-code", views.invite_code_rotate, name="invite_code_rotate"),
     path("settings/recovery-codes", views.recovery_codes_renew, name="recovery_codes_renew"),
     path("two-step", views.second_step, name="second_step"),
     path("two-step/setup", views.second_step_setup, name="second_step_setup"),

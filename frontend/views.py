@@ -349,6 +349,15 @@ def timezone_switch(request: HttpRequest) -> HttpResponse:
     return redirect("frontend:home")
 
 
+@therapist_page
+@require_POST
+def invite_code_rotate(request: HttpRequest) -> HttpResponse:
+    """A therapist's new invite code: the old one stops working; existing links stay."""
+    code = services.invite_code_rotate(therapist=request.user)
+    messages.success(request, f"Your new invite code is {format_invite_code(code)}. The old one no longer works.")
+    return redirect("frontend:home")
+
+
 @signed_in_page
 @require_POST
 def sessions_end(request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,17 @@ from django.utils import timezone
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher() -> Iterator[None]:
+    # PBKDF2 at Django's default strength costs ~0.25 s a person, and nearly every test makes a
+    # few. What the suite tests is who may do what, not the hash (Django tests its hashers), so
+    # the whole suite, browser tests included, uses the fastest hasher Django ships.
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttles() -> Iterator[None]:
     # Throttle counters live in the cache; one test's sign-ins must not lock out the next.

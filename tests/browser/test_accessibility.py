@@ -49,6 +49,7 @@ POST_ONLY = {
     "frontend:note_create",
     "frontend:note_delete",
     "frontend:sessions_end",
+    "frontend:invite_code_rotate",
     "frontend:timezone_switch",
     "frontend:recovery_codes_renew",
 }

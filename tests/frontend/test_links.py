@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diary import consent, services
+from diary import consent, invite_codes, services
 from diary.models import CareLink
 from tests.conftest import signed_in
 from tests.frontend.pages import hidden_inputs, status_messages, submit, text
@@ -85,6 +85,20 @@ def test_it_does_not_link_to_a_rotated_code(patient: Any, unlinked_therapist: An
     services.invite_code_rotate(therapist=unlinked_therapist)
     response = submit(signed_in(patient), "/links", {"invite_code": old, "consent": "on"})
     assert "No therapist has this code." in text(response)
+
+
+def test_a_therapist_makes_a_new_code_from_their_page_and_links_stay(patient: Any, therapist: Any) -> None:
+    """Thea's button: a new code on her page, the old one refused, Pat still linked."""
+    old = therapist.invite_code
+    client = signed_in(therapist)
+    response = submit(client, "/settings/invite-code", form_page="/")
+    assert response["Location"] == "/"
+    therapist.refresh_from_db()
+    assert therapist.invite_code != old
+    assert invite_codes.format_invite_code(therapist.invite_code) in text(client.get("/"))
+    assert CareLink.objects.filter(patient=patient, therapist=therapist, ended_at__isnull=True).exists()
+    refused = submit(signed_in(patient), "/links", {"invite_code": old, "consent": "on"})
+    assert "No therapist has this code." in text(refused)
 
 
 def test_it_limits_guessing_invite_codes(patient: Any, unlinked_therapist: Any) -> None:

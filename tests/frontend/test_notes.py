@@ -10,7 +10,7 @@ from uuid import uuid4
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from diary import services
@@ -63,8 +63,6 @@ def textarea(response: Any) -> str:
 
 
 @time_machine.travel(NOW, tick=False)
-# What is tested is who may do what, not password hashing: the fastest hasher Django ships.
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class NotesTestCase(TestCase):
     """The people every test here talks about, built once per class."""
 

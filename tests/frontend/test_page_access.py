@@ -70,6 +70,8 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "timezone_switch": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # POST only: "sign out everywhere else" (test_sessions.py).
     "sessions_end": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    # POST only, therapists only: a new invite code (test_links.py).
+    "invite_code_rotate": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
     # Two-step sign-in (test_mfa.py): therapists only. These therapists have passed it already, so the
     # step sends them on, and setting up again sends them to the step.
     "second_step": {PAT: 403, OLIVE: 403, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: LOGIN},
