@@ -10,13 +10,14 @@ from zoneinfo import available_timezones
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils.timezone import now
 
+from diary import limits
 from diary.invite_codes import new_invite_code
 
 
@@ -159,9 +160,8 @@ class Symptom(models.TextChoices):
     NAUSEA = "nausea", "Feeling sick (nausea)"
 
 
-# The same ranges stand twice: as validators, so full_clean() explains a bad value
-# without a database round trip, and as CheckConstraints, so no path can store one.
-ZERO_TO_TEN = [MinValueValidator(0), MaxValueValidator(10)]
+# The same ranges (diary/limits.py) stand twice: as validators, so full_clean() explains a bad
+# value without a database round trip, and as CheckConstraints, so no path can store one.
 
 
 class CheckIn(models.Model):
@@ -177,17 +177,19 @@ class CheckIn(models.Model):
     local_date = models.DateField()
     part_of_day = models.CharField(max_length=16, choices=PartOfDay.choices)
 
-    pain = models.PositiveSmallIntegerField(null=True, blank=True, validators=ZERO_TO_TEN)
+    pain = models.PositiveSmallIntegerField(null=True, blank=True, validators=limits.PAIN.validators())
     pain_locations = models.JSONField(default=list, blank=True)
     movement_effect = models.CharField(max_length=16, choices=MovementEffect.choices, null=True, blank=True)
-    fatigue = models.PositiveSmallIntegerField(null=True, blank=True, validators=ZERO_TO_TEN)
+    fatigue = models.PositiveSmallIntegerField(null=True, blank=True, validators=limits.FATIGUE.validators())
     rest_helped = models.CharField(max_length=16, choices=RestHelped.choices, null=True, blank=True)
-    sleep_hours = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(24)])
+    sleep_hours = models.FloatField(null=True, blank=True, validators=limits.SLEEP_HOURS.validators())
     woke_from_pain = models.BooleanField(null=True, blank=True)
-    weight_kg = models.FloatField(null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(400)])
-    exercise_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(1440)])
+    weight_kg = models.FloatField(null=True, blank=True, validators=limits.WEIGHT_KG.validators())
+    exercise_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=limits.EXERCISE_MINUTES.validators()
+    )
     symptoms = models.JSONField(default=list, blank=True)
-    notes = models.TextField(max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
+    notes = models.TextField(max_length=limits.NOTES_MAX_LENGTH, blank=True, validators=limits.notes_validators())
     # The codes of the emergency and urgent flags that this check-in made news (diary/flag_policy.py),
     # kept so that a replay of the check-in answers the same as its first send.
     new_alerts = models.JSONField(default=list, blank=True)
@@ -202,12 +204,12 @@ class CheckIn(models.Model):
             models.Index(fields=["patient", "local_date"], name="checkin_patient_day"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(pain__gte=0, pain__lte=10), name="checkin_pain_0_10"),
-            models.CheckConstraint(condition=Q(fatigue__gte=0, fatigue__lte=10), name="checkin_fatigue_0_10"),
-            models.CheckConstraint(condition=Q(sleep_hours__gte=0, sleep_hours__lte=24), name="checkin_sleep_0_24"),
-            models.CheckConstraint(condition=Q(weight_kg__gte=20, weight_kg__lte=400), name="checkin_weight_20_400"),
+            models.CheckConstraint(condition=limits.PAIN.condition("pain"), name="checkin_pain_0_10"),
+            models.CheckConstraint(condition=limits.FATIGUE.condition("fatigue"), name="checkin_fatigue_0_10"),
+            models.CheckConstraint(condition=limits.SLEEP_HOURS.condition("sleep_hours"), name="checkin_sleep_0_24"),
+            models.CheckConstraint(condition=limits.WEIGHT_KG.condition("weight_kg"), name="checkin_weight_20_400"),
             models.CheckConstraint(
-                condition=Q(exercise_minutes__gte=0, exercise_minutes__lte=1440), name="checkin_exercise_0_1440"
+                condition=limits.EXERCISE_MINUTES.condition("exercise_minutes"), name="checkin_exercise_0_1440"
             ),
             models.CheckConstraint(condition=Q(part_of_day__in=PartOfDay.values), name="checkin_part_of_day_valid"),
             models.CheckConstraint(

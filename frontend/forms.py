@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-from diary import zones
+from diary import limits, zones
 from diary.models import NOTE_MAX_LENGTH, CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
 
@@ -207,9 +207,9 @@ class EmailAuthenticationForm(AuthenticationForm):
         ]
 
 
-def _range_messages(out_of_range: str, invalid: str) -> dict[str, str]:
+def _range_messages(limit: limits.Range, invalid: str) -> dict[str, str]:
     # Django's defaults ("Ensure this value is greater than or equal to 20.") do not say which answer is meant.
-    return {"min_value": out_of_range, "max_value": out_of_range, "invalid": invalid}
+    return {**limit.error_messages(), "invalid": invalid}
 
 
 def _scale_field(label: str) -> forms.TypedChoiceField:
@@ -269,11 +269,9 @@ class CheckinForm(PageForm):
     sleep_hours = forms.FloatField(
         label="Hours of sleep last night",
         required=False,
-        min_value=0,
-        max_value=24,
-        error_messages=_range_messages(
-            "Hours of sleep must be from 0 to 24.", "Give hours of sleep as a number, like 7 or 6.5."
-        ),
+        min_value=limits.SLEEP_HOURS.low,
+        max_value=limits.SLEEP_HOURS.high,
+        error_messages=_range_messages(limits.SLEEP_HOURS, "Give hours of sleep as a number, like 7 or 6.5."),
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
     woke_from_pain = forms.TypedChoiceField(
@@ -287,29 +285,25 @@ class CheckinForm(PageForm):
     weight_kg = forms.FloatField(
         label="Weight in kg",
         required=False,
-        min_value=20,
-        max_value=400,
-        error_messages=_range_messages(
-            "Weight must be from 20 to 400 kg.", "Give your weight in kg as a number, like 72.5."
-        ),
+        min_value=limits.WEIGHT_KG.low,
+        max_value=limits.WEIGHT_KG.high,
+        error_messages=_range_messages(limits.WEIGHT_KG, "Give your weight in kg as a number, like 72.5."),
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     exercise_minutes = forms.IntegerField(
         label="Minutes of therapy exercise since your last check-in",
         required=False,
-        min_value=0,
-        max_value=1440,
-        error_messages=_range_messages(
-            "Exercise must be from 0 to 1440 minutes.", "Give exercise as whole minutes, like 20."
-        ),
+        min_value=limits.EXERCISE_MINUTES.low,
+        max_value=limits.EXERCISE_MINUTES.high,
+        error_messages=_range_messages(limits.EXERCISE_MINUTES, "Give exercise as whole minutes, like 20."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     notes = forms.CharField(
         label="Notes",
         required=False,
-        max_length=2000,
-        help_text="Anything else you want your therapist to know. Up to 2000 characters.",
-        error_messages={"max_length": "Notes can be at most 2000 characters; these have %(show_value)d."},
+        max_length=limits.NOTES_MAX_LENGTH,
+        help_text=f"Anything else you want your therapist to know. Up to {limits.NOTES_MAX_LENGTH} characters.",
+        error_messages={"max_length": limits.NOTES_TOO_LONG_COUNTED},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     recorded_at = forms.DateTimeField(

@@ -25,6 +25,15 @@ from diary.api.common import (
 )
 from diary.api.flags import AlertSerializer
 from diary.flags import alerts_for
+from diary.limits import (
+    EXERCISE_MINUTES,
+    FATIGUE,
+    NOTES_MAX_LENGTH,
+    NOTES_TOO_LONG,
+    PAIN,
+    SLEEP_HOURS,
+    WEIGHT_KG,
+)
 from diary.models import MovementEffect, PainLocation, PartOfDay, RestHelped, Symptom, User
 
 # Fields that name an owner are refused outright rather than silently ignored:
@@ -36,21 +45,53 @@ class CheckinFields(serializers.Serializer):
     """The reportable fields of a check-in, with the ranges of API.md."""
 
     recorded_at = AwareDateTimeField(help_text="When this was true, with a UTC offset.")
-    pain = StrictIntegerField(min_value=0, max_value=10, allow_null=True, required=False)
+    pain = StrictIntegerField(
+        min_value=PAIN.low, max_value=PAIN.high, error_messages=PAIN.error_messages(), allow_null=True, required=False
+    )
     pain_locations = CodeListField(
         child=serializers.ChoiceField(choices=PainLocation.values), required=False, max_length=len(PainLocation)
     )
     movement_effect = serializers.ChoiceField(choices=MovementEffect.values, allow_null=True, required=False)
-    fatigue = StrictIntegerField(min_value=0, max_value=10, allow_null=True, required=False)
+    fatigue = StrictIntegerField(
+        min_value=FATIGUE.low,
+        max_value=FATIGUE.high,
+        error_messages=FATIGUE.error_messages(),
+        allow_null=True,
+        required=False,
+    )
     rest_helped = serializers.ChoiceField(choices=RestHelped.values, allow_null=True, required=False)
-    sleep_hours = StrictFloatField(min_value=0, max_value=24, allow_null=True, required=False)
+    sleep_hours = StrictFloatField(
+        min_value=SLEEP_HOURS.low,
+        max_value=SLEEP_HOURS.high,
+        error_messages=SLEEP_HOURS.error_messages(),
+        allow_null=True,
+        required=False,
+    )
     woke_from_pain = StrictBooleanField(allow_null=True, required=False)
-    weight_kg = StrictFloatField(min_value=20, max_value=400, allow_null=True, required=False)
-    exercise_minutes = StrictIntegerField(min_value=0, max_value=1440, allow_null=True, required=False)
+    weight_kg = StrictFloatField(
+        min_value=WEIGHT_KG.low,
+        max_value=WEIGHT_KG.high,
+        error_messages=WEIGHT_KG.error_messages(),
+        allow_null=True,
+        required=False,
+    )
+    exercise_minutes = StrictIntegerField(
+        min_value=EXERCISE_MINUTES.low,
+        max_value=EXERCISE_MINUTES.high,
+        error_messages=EXERCISE_MINUTES.error_messages(),
+        allow_null=True,
+        required=False,
+    )
     symptoms = CodeListField(
         child=serializers.ChoiceField(choices=Symptom.values), required=False, max_length=len(Symptom)
     )
-    notes = serializers.CharField(max_length=2000, allow_blank=True, required=False, trim_whitespace=False)
+    notes = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH,
+        error_messages={"max_length": NOTES_TOO_LONG},
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+    )
 
 
 class CheckinOutput(serializers.Serializer):

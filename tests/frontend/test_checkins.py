@@ -277,5 +277,5 @@ def test_it_refuses_a_client_uuid_that_another_patient_used(patient: Any, other_
 
 def test_it_refuses_notes_over_2000_characters(patient: Any) -> None:
     response = submit(signed_in(patient), "/", {"pain": "2", "notes": "x" * 2001})
-    assert "Notes can be at most 2000 characters; these have 2001." in text(response)
+    assert "Notes can be at most 2000 characters. These have 2001." in text(response)
     assert not CheckIn.objects.exists()

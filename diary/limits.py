@@ -1,0 +1,49 @@
+"""The limits of a check-in's answers, each written once with its one message.
+
+The model's validators and check constraints, the API's serializer and the check-in page's form
+all take their ranges and messages from here, so the four can no longer disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Range:
+    """An answer's lowest and highest value, and what to say about a value outside them."""
+
+    low: int
+    high: int
+    message: str
+
+    def validators(self) -> list[Any]:
+        return [MinValueValidator(self.low, self.message), MaxValueValidator(self.high, self.message)]
+
+    def error_messages(self) -> dict[str, Any]:
+        """For a form or serializer field's min_value/max_value."""
+        return {"min_value": self.message, "max_value": self.message}
+
+    def condition(self, field: str) -> Q:
+        """The check constraint: the database refuses what no path should store."""
+        return Q(**{f"{field}__gte": self.low, f"{field}__lte": self.high})
+
+
+PAIN = Range(0, 10, "Pain must be from 0 to 10.")
+FATIGUE = Range(0, 10, "Tiredness must be from 0 to 10.")
+SLEEP_HOURS = Range(0, 24, "Hours of sleep must be from 0 to 24.")
+WEIGHT_KG = Range(20, 400, "Weight must be from 20 to 400 kg.")
+EXERCISE_MINUTES = Range(0, 1440, "Exercise must be from 0 to 1440 minutes.")
+
+NOTES_MAX_LENGTH = 2000
+NOTES_TOO_LONG = f"Notes can be at most {NOTES_MAX_LENGTH} characters."
+# Where the length typed is known (the form, the model's validator), the message says it too.
+NOTES_TOO_LONG_COUNTED = NOTES_TOO_LONG + " These have %(show_value)d."
+
+
+def notes_validators() -> list[Any]:
+    return [MaxLengthValidator(NOTES_MAX_LENGTH, NOTES_TOO_LONG_COUNTED)]
