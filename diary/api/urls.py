@@ -14,8 +14,13 @@ app_name = "api"
 
 
 def both(route: str, view: Any, name: str) -> list[URLPattern]:
-    """The route as written, and the same with a trailing slash."""
-    return [path(route, view, name=name), path(route + "/", view)]
+    """The route as written, and the same with a trailing slash, under one name.
+
+    One name, so that the access audit records either spelling as the same action (diary/audit.py
+    keys its records and its words by URL name). Django's reverse() takes the last pattern of a name,
+    so the slashless form, the one API.md writes, comes last.
+    """
+    return [path(route + "/", view, name=name), path(route, view, name=name)]
 
 
 urlpatterns = [
