@@ -10,8 +10,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from diary.models import AuditEvent, CheckIn, Symptom, User
-from diary.services import CHECKIN_FIELDS
+from diary.models import CHECKIN_FIELDS, AuditEvent, CheckIn, Symptom, User
 
 # Every field of a check-in, after the ones the server adds.
 CSV_COLUMNS = ["id", "client_uuid", "recorded_at", "local_date", "part_of_day", *CHECKIN_FIELDS[1:]]

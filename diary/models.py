@@ -160,6 +160,27 @@ class Symptom(models.TextChoices):
     NAUSEA = "nausea", "Feeling sick (nausea)"
 
 
+# The answers a check-in may carry, the one list the services, the exports, the API's serializers
+# and the page's form are held to (tests/test_vocabulary.py). A check-in needs at least one of the
+# reportable ones.
+CHECKIN_FIELDS = (
+    "recorded_at",
+    "pain",
+    "pain_locations",
+    "movement_effect",
+    "fatigue",
+    "rest_helped",
+    "sleep_hours",
+    "woke_from_pain",
+    "weight_kg",
+    "exercise_minutes",
+    "symptoms",
+    "notes",
+)
+REPORTABLE_FIELDS = ("pain", "fatigue", "symptoms", "weight_kg", "sleep_hours")
+NOTHING_REPORTED = "Report at least one of pain, tiredness, a symptom, weight or sleep."
+
+
 # The same ranges (diary/limits.py) stand twice: as validators, so full_clean() explains a bad
 # value without a database round trip, and as CheckConstraints, so no path can store one.
 

@@ -22,6 +22,9 @@ from diary import consent, selectors
 from diary.flags import current_state, flags_refresh, lock_diary, note_new_alerts
 from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
+    CHECKIN_FIELDS,
+    NOTHING_REPORTED,
+    REPORTABLE_FIELDS,
     CareLink,
     CheckIn,
     PainLocation,
@@ -35,23 +38,6 @@ from diary.zones import canonical_zone
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=365)
-
-# The fields a check-in may carry; a check-in needs at least one of the reportable ones.
-CHECKIN_FIELDS = (
-    "recorded_at",
-    "pain",
-    "pain_locations",
-    "movement_effect",
-    "fatigue",
-    "rest_helped",
-    "sleep_hours",
-    "woke_from_pain",
-    "weight_kg",
-    "exercise_minutes",
-    "symptoms",
-    "notes",
-)
-REPORTABLE_FIELDS = ("pain", "fatigue", "symptoms", "weight_kg", "sleep_hours")
 
 
 class Unchanged:
@@ -232,9 +218,7 @@ def _checked_checkin_fields(fields: dict[str, Any], *, now: datetime, recorded_a
     fields["pain_locations"] = _unique_codes(fields.get("pain_locations") or [], PainLocation.values, "pain_locations")
     fields["symptoms"] = _unique_codes(fields.get("symptoms") or [], Symptom.values, "symptoms")
     if not any(fields.get(name) not in (None, [], "") for name in REPORTABLE_FIELDS):
-        raise ValidationError(
-            {"detail": ["Report at least one of pain, tiredness, a symptom, weight or sleep."]}, code="empty"
-        )
+        raise ValidationError({"detail": [NOTHING_REPORTED]}, code="empty")
     return fields
 
 

@@ -12,7 +12,16 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.core.exceptions import ValidationError
 
 from diary import limits, zones
-from diary.models import NOTE_MAX_LENGTH, CheckIn, MovementEffect, PainLocation, RestHelped, Symptom
+from diary.models import (
+    CHECKIN_FIELDS,
+    NOTE_MAX_LENGTH,
+    NOTHING_REPORTED,
+    CheckIn,
+    MovementEffect,
+    PainLocation,
+    RestHelped,
+    Symptom,
+)
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
 
 # The questions with the most urgent consequences come first (NICE NG234: weakness,
@@ -241,6 +250,9 @@ def _optional_choice(
 class CheckinForm(PageForm):
     """Every question of a check-in; only one answer is needed (services decide which count)."""
 
+    # What the page's script says before sending an empty check-in: the services' own words.
+    nothing_reported = NOTHING_REPORTED
+
     pain = _scale_field("Pain right now")
     pain_locations = forms.MultipleChoiceField(
         label="Where is the pain?",
@@ -357,19 +369,13 @@ class CheckinShellForm(CheckinCreateForm):
 
 def checkin_initial(checkin: CheckIn) -> dict[str, Any]:
     """A stored check-in as the edit form's initial values."""
-    woke = {True: "yes", False: "no", None: ""}[checkin.woke_from_pain]
+    initial = {name: getattr(checkin, name) for name in CHECKIN_FIELDS}
     return {
-        "pain": checkin.pain,
-        "pain_locations": checkin.pain_locations,
+        **initial,
+        # A radio's "not sure" is the empty choice; stored, it is null.
         "movement_effect": checkin.movement_effect or "",
-        "fatigue": checkin.fatigue,
         "rest_helped": checkin.rest_helped or "",
-        "symptoms": checkin.symptoms,
-        "sleep_hours": checkin.sleep_hours,
-        "woke_from_pain": woke,
-        "weight_kg": checkin.weight_kg,
-        "exercise_minutes": checkin.exercise_minutes,
-        "notes": checkin.notes,
+        "woke_from_pain": {True: "yes", False: "no", None: ""}[checkin.woke_from_pain],
         # The input shows minutes; compare like with like, or every save would "change" the time.
         "recorded_at": checkin.recorded_at.replace(second=0, microsecond=0),
     }

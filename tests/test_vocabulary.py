@@ -92,3 +92,18 @@ def test_every_rule_speaks_in_both_voices() -> None:
     for rule in trends.RULES:
         assert rule.title and rule.name and rule.clinician_title, rule.code
         assert rule.code not in rule.clinician_title
+
+
+def test_every_check_in_form_speaks_the_models_list_of_answers() -> None:
+    """The API's input and output, the page's form and the CSV all carry exactly CHECKIN_FIELDS."""
+    from diary.api.checkins import CheckinFields, CheckinOutput
+    from diary.exports import CSV_COLUMNS
+    from diary.models import CHECKIN_FIELDS, REPORTABLE_FIELDS
+    from frontend.forms import CheckinCreateForm, CheckinForm
+
+    assert list(CheckinFields().fields) == list(CHECKIN_FIELDS)
+    assert set(CHECKIN_FIELDS) <= set(CheckinOutput().fields)
+    assert set(CheckinForm().fields) == set(CHECKIN_FIELDS)  # in the order a patient answers them
+    assert set(CheckinCreateForm().fields) == {*CHECKIN_FIELDS, "client_uuid"}
+    assert CSV_COLUMNS[-len(CHECKIN_FIELDS) + 1 :] == list(CHECKIN_FIELDS[1:])
+    assert set(REPORTABLE_FIELDS) <= set(CHECKIN_FIELDS)

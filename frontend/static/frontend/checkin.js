@@ -12,7 +12,8 @@ const deviceAlert = document.querySelector("[data-device-alert]");
 const shell = document.body.dataset.appShell === "checkin";
 const emergencyCodes = new Set(form.dataset.emergencySymptoms.split(" ").filter(Boolean));
 
-const EMPTY = "Report at least one of pain, tiredness, a symptom, weight or sleep.";
+// The diary's own words for an empty check-in (diary/models.py NOTHING_REPORTED), from the page.
+const EMPTY = form.dataset.nothingReported;
 const LABELS = {
   pain: "Pain", fatigue: "Tiredness", pain_locations: "Where is the pain", movement_effect: "Moving",
   rest_helped: "Rest", sleep_hours: "Hours of sleep", woke_from_pain: "Woken by pain", weight_kg: "Weight",
