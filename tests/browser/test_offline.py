@@ -391,6 +391,10 @@ def test_it_says_so_when_a_new_version_takes_over(
     make_patient()
     sign_in(page, live_server.url)
     wait_for_worker(page)
+    # A returning visitor: the page was loaded under the worker (the first page a worker claims is an
+    # install, not an update, and says nothing). Signing in can be quicker than the worker's install.
+    page.reload()
+    wait_for_worker(page)
     old = page.evaluate("caches.keys()")
 
     # A deploy: the live server runs in this process, so the worker it serves changes at once.
