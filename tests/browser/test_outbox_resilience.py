@@ -25,6 +25,7 @@ from tests.browser.support import (
     route_checkin_posts,
     sign_in,
     status,
+    wait_for_worker,
     wait_until,
 )
 from tests.browser.test_offline import OLIVE, sign_in_and_go_offline
@@ -210,6 +211,8 @@ def test_a_check_in_the_diary_refuses_waits_until_it_is_fixed_or_deleted(
 ) -> None:
     pat = make_patient()
     sign_in(page, live_server.url)
+    # Settled first: a worker still installing could send the check-in past the test's refusals.
+    wait_for_worker(page)
 
     def refuse_the_first_two(route: Route, number: int) -> None:
         if number <= 2:
