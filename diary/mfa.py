@@ -32,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
 from diary.models import User
+from diary.paths import is_api
 
 RECOVERY_CODES = 10
 APP_DEVICE = "Authenticator app"
@@ -140,7 +141,7 @@ class SecondStepMiddleware:
             return None
         if passed(request):
             return None
-        if request.path.startswith("/api/"):
+        if is_api(request):
             return JsonResponse({"detail": NEEDS_SECOND_STEP}, status=403)
         step = "frontend:second_step" if is_set_up(request.user) else "frontend:second_step_setup"  # type: ignore[arg-type]
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")

@@ -29,6 +29,9 @@ IDLE: dict[str, timedelta] = {Role.THERAPIST: timedelta(minutes=30), Role.PATIEN
 LIFETIME: dict[str, timedelta] = {Role.THERAPIST: timedelta(hours=12), Role.PATIENT: timedelta(days=90)}
 # How often a busy session notes that it is still in use: not on every request.
 TOUCH_EVERY = 60  # seconds
+# Sent with every sign-out (page and API): the browser drops its caches and the phone's outbox of
+# check-ins, so the next person on a shared phone finds nothing of the last one's.
+CLEAR_SITE_DATA = '"cache", "storage"'
 # The stored session outlives its idle time by this much, only so that coming back within it the
 # middleware can say why you were signed out; it refuses the session all the same.
 TELL_WHY_FOR = timedelta(days=1)

@@ -261,15 +261,7 @@ class CheckinForm(PageForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Choose all that apply.",
     )
-    movement_effect = _optional_choice(
-        "Does moving change the pain?",
-        [
-            (MovementEffect.WORSE, "Moving makes it worse"),
-            (MovementEffect.NO_CHANGE, "Moving makes no difference"),
-            (MovementEffect.BETTER, "Moving makes it better"),
-        ],
-        NOT_SURE_MOVING,
-    )
+    movement_effect = _optional_choice("Does moving change the pain?", list(MovementEffect.choices), NOT_SURE_MOVING)
     fatigue = _scale_field("Tiredness right now")
     rest_helped = _optional_choice("Did rest or sleep ease the tiredness?", list(RestHelped.choices))
     symptoms = forms.MultipleChoiceField(

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from diary.paths import API_PREFIX
 from diary.sessions import session_free
 from frontend.forms import CheckinShellForm
 
@@ -158,7 +159,7 @@ def api_urls() -> dict[str, str]:
     """The API paths the outbox uses in the worker (pages read the same from data-* attributes of base.html)."""
     return {
         # Nothing under here is ever cached by the worker.
-        "prefix": "/api/",
+        "prefix": API_PREFIX,
         "me": reverse("api:me"),
         "csrf": reverse("api:csrf"),
         "checkins": reverse("api:checkins"),

@@ -48,6 +48,7 @@ from diary.flags import FlagNotActive, alerts_for, flags_for, flags_with_checkin
 from diary.invite_codes import format_invite_code
 from diary.mfa import second_step_exempt
 from diary.models import CheckIn, User
+from diary.paths import is_api
 from diary.trends import LEVELS, has_missed
 from frontend import trends
 from frontend.access import patient_page, signed_in_page, therapist_page
@@ -147,7 +148,6 @@ class LoginPage(LoginView):
 # empties its caches and the site's storage (the offline outbox in IndexedDB, the
 # service worker's cache). Not "cookies": Django ends the session itself, and the
 # "You have signed out" message travels in a cookie. diary/api/accounts.py sends the same.
-CLEAR_SITE_DATA = '"cache", "storage"'
 
 
 @method_decorator(second_step_exempt, name="dispatch")
@@ -157,7 +157,7 @@ class LogoutPage(LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You have signed out.")
-        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        response["Clear-Site-Data"] = sessions.CLEAR_SITE_DATA
         return response
 
 
@@ -288,7 +288,7 @@ class PasswordChangePage(PasswordChangeView):
 def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None) -> HttpResponse:
     """A sign-in refused because the email typed is locked (django-axes, diary/lockout.py): 429, the same
     whether or not an account has that address; JSON for the API, the sign-in page for a person."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"detail": lockout.LOCKED}, status=429)
     # "throttled" stops the form before it checks the password again, which would count as a failure.
     form = EmailAuthenticationForm(request, data=request.POST, throttled=True)

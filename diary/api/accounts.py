@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from diary import audit, services
+from diary import audit, services, sessions
 from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
 from diary.zones import canonical_zone
@@ -131,7 +131,7 @@ class LogoutView(APIView):
         """Sign out of this session, and tell the browser to forget what the app kept on the device."""
         logout(request._request)
         # As frontend.views.LogoutPage: the offline outbox and caches go, the cookies stay to Django.
-        return Response(status=status.HTTP_204_NO_CONTENT, headers={"Clear-Site-Data": '"cache", "storage"'})
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"Clear-Site-Data": sessions.CLEAR_SITE_DATA})
 
 
 class MeView(APIView):

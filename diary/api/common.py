@@ -23,6 +23,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from diary.models import Role
+from diary.paths import is_api
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -101,13 +102,13 @@ def _messages(errors: list[DjangoValidationError]) -> list[str]:
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """JSON 404 under /api/, the ordinary page elsewhere."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"detail": "Something went wrong on our side. Nothing you sent was lost."}, status=500)
     return defaults.server_error(request)
 
