@@ -118,7 +118,7 @@ MIDDLEWARE = [
     "diary.mfa.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into frontend.views.locked_out's answer.
+    # Last, as django-axes asks: it turns a locked-out sign-in into frontend.views.accounts.locked_out's answer.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -179,7 +179,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "diary.lockout.username"
 AXES_CLIENT_IP_CALLABLE = "diary.audit.client_address"  # the same address as the audit and throttles
-AXES_LOCKOUT_CALLABLE = "frontend.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "frontend.views.accounts.locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the access audit already
 AXES_VERBOSE = False
 

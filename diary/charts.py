@@ -3,7 +3,7 @@
 Pure functions over a patient's check-ins in a period of local dates: one row per
 date (days without check-ins included, as rows of nulls), pain by part of day, how
 moving changed the pain, and a plain-language summary of each. The pages draw the
-charts from these (frontend/charts.py) and print the same figures as tables, so what
+charts from these (frontend/drawing.py) and print the same figures as tables, so what
 a screen reader hears is exactly what the chart shows.
 """
 

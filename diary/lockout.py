@@ -15,7 +15,7 @@ LOCKED = (
     "Too many failed sign-ins for this email address. Wait 15 minutes, then try again; "
     "if you have forgotten your password, reset it."
 )
-# What a locked-out sign-in gets (a page, or JSON for the API): frontend.views.locked_out.
+# What a locked-out sign-in gets (a page, or JSON for the API): frontend.views.accounts.locked_out.
 
 
 def username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:

@@ -6,7 +6,7 @@
   a patient.
 - Each session is listed for its owner (SessionRecord) with when it began, when it was last used
   and from where; "sign out everywhere else" ends all but the current one. A password change ends
-  the others too (Django checks each session against the password; frontend/views.py).
+  the others too (Django checks each session against the password; frontend/views/accounts.py).
 """
 
 from __future__ import annotations

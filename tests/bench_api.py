@@ -41,7 +41,7 @@ from diary import services  # noqa: E402
 from diary.flags import flags_refresh_many  # noqa: E402
 from diary.invite_codes import new_invite_code  # noqa: E402
 from diary.models import CareLink, CheckIn, FlagAcknowledgement, Role, User  # noqa: E402
-from frontend.charts import CHARTS  # noqa: E402
+from frontend.drawing import CHARTS  # noqa: E402
 from tests.conftest import pass_second_step  # noqa: E402
 
 PATIENTS = 200

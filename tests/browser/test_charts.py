@@ -28,7 +28,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, Request, Response, expect
 
 from diary import selectors, services
-from frontend.charts import CHARTS
+from frontend.drawing import CHARTS
 from tests.browser.support import (
     SCREENSHOTS,
     keep_diary,

@@ -2,7 +2,7 @@
 
 A patient sees their own ("My trends", /trends, /summary); a linked therapist sees the
 same for a patient on the patient's page and at /patients/<id>/summary. The charts are
-SVG images at their own URLs (frontend/charts.py) with the period in explicit dates, so an
+SVG images at their own URLs (frontend/drawing.py) with the period in explicit dates, so an
 image always matches the page it is on even if the day turns while it loads.
 """
 
@@ -26,7 +26,7 @@ from diary import charts as figures
 from diary import selectors
 from diary.flags import flags_with_checkins
 from diary.models import CheckIn, User
-from frontend import charts
+from frontend import drawing
 from frontend.access import patient_page, therapist_page
 from frontend.forms import PageForm
 
@@ -41,7 +41,7 @@ EVIDENCE_SHOWN = 6
 
 @dataclass(frozen=True)
 class ChartSection:
-    kind: str  # its name in the chart's URL (charts.CHARTS)
+    kind: str  # its name in the chart's URL (drawing.CHARTS)
     title: str
     alt: str
     describe: Callable[[figures.TrendPicture], str]
@@ -267,7 +267,7 @@ CHART_POLICY: dict[str, list[str] | None] = {
 
 
 def _chart_response(request: HttpRequest, patient: User, kind: str) -> HttpResponse:
-    drawer = charts.CHARTS.get(kind)
+    drawer = drawing.CHARTS.get(kind)
     if drawer is None:
         raise Http404
     form = PeriodForm(request.GET, today=selectors.today_for(patient))
@@ -302,4 +302,4 @@ def patient_sparkline(request: HttpRequest, patient_id: int) -> HttpResponse:
         today - timedelta(days=SPARKLINE_DAYS - 1),
         today,
     )
-    return HttpResponse(charts.sparkline([row["pain_max"] for row in rows]), content_type="image/svg+xml")
+    return HttpResponse(drawing.sparkline([row["pain_max"] for row in rows]), content_type="image/svg+xml")

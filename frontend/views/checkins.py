@@ -1,0 +1,128 @@
+"""A patient's own diary: the check-in page (home), what to do now, history, edit and delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import uuid4
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from diary import flag_policy, selectors, services
+from diary.flags import alerts_for, flags_for
+from frontend.access import patient_page, signed_in_page
+from frontend.forms import (
+    CheckinCreateForm,
+    CheckinForm,
+    checkin_initial,
+)
+from frontend.views.common import CHECKINS_PER_PAGE, RECENT_CHECKINS, posted
+from frontend.views.patients import therapist_home
+
+# --- home ---------------------------------------------------------------
+
+
+@signed_in_page
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_therapist:
+        return therapist_home(request)
+    return _checkin_page(request)
+
+
+def _checkin_page(request: HttpRequest) -> HttpResponse:
+    patient = request.user
+    form = CheckinCreateForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        fields = form.checkin_fields()
+        fields.setdefault("recorded_at", timezone.now())
+        try:
+            result = services.checkin_create(patient=patient, client_uuid=form.cleaned_data["client_uuid"], **fields)
+        except services.ClientUuidConflict:
+            # Only a tampered form gets here; give it a fresh key and keep the answers.
+            data = request.POST.copy()
+            data["client_uuid"] = str(uuid4())
+            form = CheckinCreateForm(data)
+            form.is_valid()
+            form.add_error(None, "This form could not be saved. Please press Save check-in again.")
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _saved_message(result.checkin.recorded_at))
+            # An emergency or urgent flag this check-in made news is the next thing the patient sees, with or
+            # without JavaScript; one already open gets a calm line (CLINICAL.md 1.1).
+            alerts = alerts_for(patient, new_codes=result.checkin.new_alerts)
+            if any(alert["new"] for alert in alerts):
+                return redirect("frontend:alert")
+            for alert in alerts:
+                messages.info(request, alert["status"])
+            return redirect("frontend:home")
+    flags = flags_for(patient)["flags"]
+    context = {
+        "form": form,
+        "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
+        "flags": flags,
+        "alerts": [flag for flag in flags if flag["level"] in flag_policy.ALERT_LEVELS],
+    }
+    return render(request, "frontend/checkin.html", context)
+
+
+@patient_page
+def alert(request: HttpRequest) -> HttpResponse:
+    """What to do now: the emergency and urgent flags, each with its call to action.
+
+    A page of its own rather than a dialog, so that no stray tap dismisses it; the
+    home page repeats the emergency guidance for as long as the flag is active.
+    """
+    alerts = alerts_for(request.user)
+    emergency = [flag for flag in alerts if flag["level"] == "emergency"]
+    urgent = [flag for flag in alerts if flag["level"] == "urgent"]
+    return render(request, "frontend/alert.html", {"emergency": emergency, "urgent": urgent})
+
+
+def _saved_message(recorded_at: datetime) -> str:
+    local = timezone.localtime(recorded_at)
+    if local.date() == timezone.localdate():
+        return f"Check-in saved at {local:%H:%M}."
+    return f"Check-in saved for {date_format(local, 'l j F')} at {local:%H:%M}."
+
+
+# --- a patient's own diary ----------------------------------------------
+
+
+@patient_page
+def history(request: HttpRequest) -> HttpResponse:
+    checkins = selectors.checkins_of(request.user)
+    page = Paginator(checkins, CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "frontend/history.html", {"page": page})
+
+
+@patient_page
+def checkin_edit(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    checkin = selectors.own_checkin(request.user, checkin_id)
+    # Kept aside: checkin_update changes the object before it can refuse.
+    recorded_at = checkin.recorded_at
+    form = CheckinForm(posted(request), initial=checkin_initial(checkin))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_update(checkin=checkin, **form.checkin_fields())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Check-in updated.")
+            return redirect("frontend:history")
+    return render(request, "frontend/checkin_edit.html", {"form": form, "checkin": checkin, "recorded_at": recorded_at})
+
+
+@patient_page
+def checkin_delete(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    checkin = selectors.own_checkin(request.user, checkin_id)
+    if request.method == "POST":
+        services.checkin_delete(checkin=checkin)
+        messages.success(request, "Check-in deleted.")
+        return redirect("frontend:history")
+    return render(request, "frontend/checkin_delete.html", {"checkin": checkin})

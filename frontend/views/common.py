@@ -1,0 +1,32 @@
+"""What every page module shares: reading a form's data, the shared throttles, page sizes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from rest_framework.throttling import ScopedRateThrottle
+
+CHECKINS_PER_PAGE = 30
+RECENT_CHECKINS = 3
+
+
+def posted(request: HttpRequest) -> Any:
+    """The submitted form data on a POST, None (an unbound form) otherwise."""
+    return request.POST if request.method == "POST" else None
+
+
+class _ThrottleScope:
+    """What DRF's ScopedRateThrottle reads from a view: the name of its rate."""
+
+    def __init__(self, scope: str) -> None:
+        self.throttle_scope = scope
+
+
+def too_many_attempts(request: HttpRequest, scope: str) -> bool:
+    """Count this attempt against the API's rate of the same scope (settings.REST_FRAMEWORK).
+
+    Pages and API share one counter, so signing in (or guessing invite codes) through
+    the pages is no way around the API's lockout.
+    """
+    return not ScopedRateThrottle().allow_request(request, _ThrottleScope(scope))
