@@ -20,8 +20,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from diary import selectors
-from diary.flags import trend_entries
+from diary import flags
 from diary.models import CareLink, CheckIn, User
 from tests.api.test_flags import assert_stored_flags_are_fresh
 from tests.conftest import Api, checkin_body
@@ -155,7 +154,7 @@ def test_it_does_not_store_a_stale_read_over_a_checkin_written_meanwhile(patient
     """
     Api(patient).post("checkins", checkin_body(pain=2))
     diary_read, checkin_written = threading.Event(), threading.Event()
-    real_trend_entries = trend_entries
+    real_trend_entries = flags.trend_entries
 
     def trend_entries_held_for_the_reader(patients: Any, *, as_of: Any) -> Any:
         entries = real_trend_entries(patients, as_of=as_of)
@@ -164,7 +163,7 @@ def test_it_does_not_store_a_stale_read_over_a_checkin_written_meanwhile(patient
             checkin_written.wait(timeout=1)
         return entries
 
-    monkeypatch.setattr(selectors, "trend_entries", trend_entries_held_for_the_reader)
+    monkeypatch.setattr(flags, "trend_entries", trend_entries_held_for_the_reader)
     reader, _ = ready_client(patient)
     writer, writer_token = ready_client(patient)
     body = checkin_body(symptoms=["limb_weakness"])
