@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,14 @@ from django.test import Client
 from django.utils import timezone
 
 PASSWORD = "correct horse battery staple"
+
+
+def examples(in_full: int) -> int:
+    """How many generated cases a property or schema test runs: all of them in CI (CI=true, as .ci/run
+    runs), a quarter in the inner loop (`make test` on a laptop). FULL_EXAMPLES=1 asks for all anywhere."""
+    if os.environ.get("CI") or os.environ.get("FULL_EXAMPLES"):
+        return in_full
+    return max(10, in_full // 4)
 
 
 @pytest.fixture(autouse=True, scope="session")

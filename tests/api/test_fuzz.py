@@ -17,9 +17,9 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
-from tests.conftest import Api
+from tests.conftest import Api, examples
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = examples(25)
 MIN_CASES = 1000
 # Signing out would leave every later case of the run signed out.
 SKIPPED = {("POST", "/api/v1/auth/logout")}

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diary.trends import LEVEL_RANK, RULES, Entry, PatientFacts, evaluate
+from tests.conftest import examples
 from tests.trends.builders import part_of_day
 
 AS_OF = date(2026, 3, 31)
@@ -71,7 +72,7 @@ busy_diaries = st.lists(entries(days_back=30), min_size=15, max_size=60).map(num
 facts = st.builds(PatientFacts, therapy_started_on=st.none() | st.dates(date(2025, 6, 1), date(2026, 4, 30)))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(diary=diaries | busy_diaries, facts=facts)
 def test_any_diary_evaluates_to_well_formed_flags(diary: list[Entry], facts: PatientFacts) -> None:
     """Any valid diary evaluates without error to catalogue codes, most severe first, each with its evidence."""
@@ -87,7 +88,7 @@ def test_any_diary_evaluates_to_well_formed_flags(diary: list[Entry], facts: Pat
         assert min(entry.local_date for entry in diary) <= flag.since <= AS_OF
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(diary=diaries | busy_diaries, later=st.lists(entries(days_back=-1, days_after=30), min_size=1, max_size=5))
 def test_a_checkin_dated_after_as_of_changes_nothing(diary: list[Entry], later: list[Entry]) -> None:
     """The evaluation as of a date is the same whatever was recorded after it."""
@@ -96,7 +97,7 @@ def test_a_checkin_dated_after_as_of_changes_nothing(diary: list[Entry], later: 
     assert evaluate(with_later, facts, AS_OF) == evaluate(diary, facts, AS_OF)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(diary=busy_diaries)
 def test_the_order_checkins_arrive_in_changes_nothing(diary: list[Entry]) -> None:
     """Offline phones send late: the evaluation depends on the diary, not on the order it is given in."""
@@ -104,7 +105,7 @@ def test_the_order_checkins_arrive_in_changes_nothing(diary: list[Entry]) -> Non
     assert evaluate(list(reversed(diary)), facts, AS_OF) == evaluate(diary, facts, AS_OF)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(diary=busy_diaries)
 def test_since_is_the_first_day_of_an_unbroken_run(diary: list[Entry]) -> None:
     """The rule held on every date from since to as_of, and not on the date before since."""
