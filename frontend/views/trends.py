@@ -296,10 +296,6 @@ def patient_chart(request: HttpRequest, patient_id: int, kind: str) -> HttpRespo
 def patient_sparkline(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The small pain line of the therapist's list: the day's highest pain, the last 14 days."""
     patient = selectors.patient_for(request.user, patient_id)
-    today = selectors.today_for(patient)
-    rows = figures.daily_rows(
-        selectors.checkins_of(patient, since=today - timedelta(days=SPARKLINE_DAYS - 1), until=today),
-        today - timedelta(days=SPARKLINE_DAYS - 1),
-        today,
-    )
-    return HttpResponse(drawing.sparkline([row["pain_max"] for row in rows]), content_type="image/svg+xml")
+    # The same figures as the sentence beside it on the list (describe_recent_pain), from one function.
+    highs = selectors.daily_pain_highs([patient], SPARKLINE_DAYS)[patient.pk]
+    return HttpResponse(drawing.sparkline(highs), content_type="image/svg+xml")
