@@ -40,7 +40,7 @@ FOLLOW_UP_DAYS = {"emergency": 1, "urgent": 7, "review": 7, "info": 7}
 
 def default_follow_up(level: str, today: date) -> date:
     """When the care team looks again unless they choose otherwise: the next day for an emergency, else a week."""
-    return today + timedelta(days=FOLLOW_UP_DAYS.get(level, 7))
+    return today + timedelta(days=FOLLOW_UP_DAYS[level])
 
 
 @dataclass(frozen=True)

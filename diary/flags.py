@@ -10,7 +10,7 @@ What a flag asks of people (guidance, acknowledgement cover, news) is the pure `
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -251,14 +251,6 @@ def flag_acknowledge(
     return acknowledgement
 
 
-def current_state(patient: User) -> FlagState:
-    """The stored flags as of the patient's today, re-judged first if the day has turned (the diary is locked)."""
-    state = FlagState.objects.filter(patient=patient).first()
-    if state is None or state.as_of != selectors.today_for(patient):
-        state = flags_refresh(patient=patient)
-    return state
-
-
 def note_new_alerts(checkin: CheckIn, before: FlagState, after: FlagState) -> None:
     """Record which emergency and urgent flags this check-in made news (diary/flag_policy.py)."""
     acks = latest_acknowledgements([checkin.patient_id])
@@ -309,9 +301,9 @@ def latest_acknowledgements(patient_ids: list[int]) -> dict[tuple[int, str], Fla
     return {(ack.patient_id, ack.code): ack for ack in acks}
 
 
-def acknowledged_on(ack: FlagAcknowledgement, patient: User) -> date:
-    """The acknowledgement's date in the patient's calendar."""
-    return ack.at.astimezone(ZoneInfo(patient.timezone)).date()
+def acknowledged_on(at: datetime, patient: User) -> date:
+    """An acknowledgement's date in the patient's calendar."""
+    return at.astimezone(ZoneInfo(patient.timezone)).date()
 
 
 def _with_acknowledgement(
@@ -325,7 +317,7 @@ def _with_acknowledgement(
     if ack is not None:
         seen = flag_policy.Acknowledged(
             seen=flag_policy.Seen(level=ack.level, symptoms=frozenset(ack.symptoms), peak=ack.peak),
-            on=acknowledged_on(ack, patient),
+            on=acknowledged_on(ack.at, patient),
             follow_up_on=ack.follow_up_on,
             checkin_ids=frozenset(ack.checkin_ids),
         )
@@ -395,7 +387,7 @@ def alerts_for(patient: User, *, new_codes: list[str] | tuple[str, ...] = ()) ->
 def patient_status_line(patient: User, flag: dict[str, Any]) -> str:
     """The calm line about an open flag, in the patient's calendar (diary/flag_policy.py)."""
     acknowledged = flag.get("acknowledged")
-    on = acknowledged["at"].astimezone(ZoneInfo(patient.timezone)).date() if acknowledged else None
+    on = acknowledged_on(acknowledged["at"], patient) if acknowledged else None
     return flag_policy.status_line(flag, acknowledged_on=on)
 
 

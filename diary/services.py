@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diary import consent, selectors
-from diary.flags import current_state, flags_refresh, lock_diary, note_new_alerts
+from diary.flags import flags_current_for, flags_refresh, lock_diary, note_new_alerts
 from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
     CHECKIN_FIELDS,
@@ -254,7 +254,7 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
             # Date it in the zone the diary has now: a concurrent profile change may have moved it.
             patient.timezone = lock_diary(patient)
             checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
-            before = current_state(patient)
+            before = flags_current_for(patient)
             checkin.save()
             after = flags_refresh(patient=patient)
             note_new_alerts(checkin, before, after)

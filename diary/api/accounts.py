@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 from diary import audit, services, sessions
 from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
-from diary.zones import canonical_zone
 
 
 class MeSerializer(serializers.Serializer):
@@ -34,17 +33,12 @@ def me_data(user: User) -> dict[str, Any]:
 
 
 class TimezoneField(serializers.CharField):
-    """An IANA time zone name. An alias ("Asia/Calcutta") is taken as its canonical name ("Asia/Kolkata")."""
+    """An IANA time zone name; the services store an alias ("Asia/Calcutta") as its canonical name."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("validators", [validate_timezone])
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        name: str = super().to_internal_value(data)
-        # Anything that is not a name goes on unchanged, for validate_timezone to refuse with its message.
-        return canonical_zone(name) or name
 
 
 class CsrfView(APIView):

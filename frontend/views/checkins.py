@@ -21,8 +21,11 @@ from frontend.forms import (
     CheckinForm,
     checkin_initial,
 )
-from frontend.views.common import CHECKINS_PER_PAGE, RECENT_CHECKINS, posted
+from frontend.views.common import CHECKINS_PER_PAGE, posted
 from frontend.views.patients import therapist_home
+
+# The home page lists the latest few, with a link to all of them.
+RECENT_CHECKINS = 3
 
 # --- home ---------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from rest_framework.throttling import ScopedRateThrottle
 
 CHECKINS_PER_PAGE = 30
-RECENT_CHECKINS = 3
 
 
 def posted(request: HttpRequest) -> Any:
