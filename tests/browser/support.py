@@ -81,6 +81,8 @@ def route_checkin_posts(context: BrowserContext, answer: Callable[[Route, int], 
     of the context and its service worker (Playwright routes a worker's requests on its context).
 
     GETs pass through untouched. Returns the list the numbers of the routed POSTs go into.
+    Call `wait_for_worker` first: a request the worker makes while it is still installing or
+    activating escapes the route in this Chromium (seen: the POST reached the diary, unrouted).
     """
     seen: list[int] = []
 

@@ -165,6 +165,7 @@ def test_an_emergency_symptom_is_full_screen_and_pain_2_after_it_is_a_calm_line(
 ) -> None:
     make_patient()
     sign_in(page, live_server.url)
+    wait_for_worker(page)
     report_emergency_on_the_page(page, live_server.url)
     back_to_the_diary(page, live_server.url)
 
@@ -219,6 +220,7 @@ def test_one_more_painful_night_on_an_open_night_pain_flag_is_a_calm_line(
     painful_nights(pat, 3)
     assert [c.new_alerts for c in CheckIn.objects.order_by("recorded_at")] == [[], [], ["night_pain"]]
     sign_in(page, live_server.url)
+    wait_for_worker(page)
     # The open flag is on the diary already, with what to do.
     expect(page.locator("main")).to_contain_text("Pain has been waking you at night")
 
@@ -244,6 +246,7 @@ def test_the_third_painful_night_sent_from_the_page_is_full_screen(
     painful_nights(pat, 2)
     assert [c.new_alerts for c in CheckIn.objects.all()] == [[], []]
     sign_in(page, live_server.url)
+    wait_for_worker(page)
 
     answers = record_answers(page.context)
     fill_and_save(page, pain=6, woke="Yes")
@@ -301,6 +304,7 @@ def test_the_patient_sees_that_the_care_team_saw_it_and_the_note_only_if_shared(
     seen = re.compile(r"Your care team saw this on \d{1,2} [A-Z][a-z]{2} \(Thea Therapist\)\.")
 
     sign_in(page, live_server.url)
+    wait_for_worker(page)
     for url in ("/alert", "/"):
         page.goto(f"{live_server.url}{url}")
         main = page.locator("main")
