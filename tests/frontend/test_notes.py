@@ -369,13 +369,8 @@ class TestErasingAccounts(NotesTestCase):
 
 
 class TestNoteRules(NotesTestCase):
-    """The rules in diary.services and the database, whoever calls them."""
-
-    def test_only_a_therapist_linked_to_the_patient_writes_a_note(self) -> None:
-        for someone in (self.uma, self.pat, self.olive):
-            with self.assertRaises(ValidationError):
-                make_note(self.pat, someone, "Not theirs to write")
-        assert not TherapistNote.objects.exists()
+    """The rules in diary.services and the database, whoever calls them. Who may write is the views'
+    gatekeeper (test_an_unlinked_therapist_gets_404_and_changes_nothing)."""
 
     def test_whitespace_only_text_is_refused_and_text_is_trimmed(self) -> None:
         with self.assertRaises(ValidationError) as caught:
