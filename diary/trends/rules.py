@@ -67,6 +67,80 @@ def _symptom_finding(diary: Diary, as_of: date, days: int, symptoms: frozenset[s
     return Finding(explain)
 
 
+Judge = Callable[[Diary, PatientFacts, date], Outcome]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One flag of the catalogue, in two voices.
+
+    `title` speaks to the patient ("Pain has been waking you at night"); `name` is the rule's human
+    name and `clinician_title` what a therapist reads. `score` names the 0–10 answer whose highest
+    value in the evidence is the flag's `peak` (an acknowledged flag is raised again when the peak
+    rises 2 points, CLINICAL.md 1.1); `symptoms` are the symptom codes the rule reads.
+    """
+
+    code: str
+    level: str
+    title: str
+    source: str
+    judge: Judge = field(repr=False)
+    name: str = ""
+    clinician_title: str = ""
+    score: str | None = None
+    symptoms: frozenset[str] = frozenset()
+    # Rewrites the patient's detail for a clinician, where the numbers read better another way.
+    clinician_detail: Callable[[str, dict[str, Any]], str] | None = field(default=None, repr=False)
+
+
+_CATALOGUE: list[Rule] = []
+
+
+def rule(
+    level: str,
+    title: str,
+    *,
+    source: str,
+    name: str,
+    clinician_title: str,
+    score: str | None = None,
+    symptoms: frozenset[str] = frozenset(),
+    clinician_detail: Callable[[str, dict[str, Any]], str] | None = None,
+) -> Callable[[Judge], Judge]:
+    """Enter the decorated function in the catalogue as the rule whose code is its name.
+
+    The rule's level, words and source sit on the function that judges it, so a rule is read and
+    changed in one place; the catalogue keeps the order of this file (most urgent first).
+    """
+
+    def register(judge: Judge) -> Judge:
+        _CATALOGUE.append(
+            Rule(
+                judge.__name__,
+                level,
+                title,
+                source,
+                judge,
+                name=name,
+                clinician_title=clinician_title,
+                score=score,
+                symptoms=symptoms,
+                clinician_detail=clinician_detail,
+            )
+        )
+        return judge
+
+    return register
+
+
+@rule(
+    "emergency",
+    "Weakness, numbness, trouble walking or loss of bladder or bowel control: get help now",
+    source="NICE NG234 (metastatic spinal cord compression, cauda equina); the article",
+    name="Signs of spinal cord compression",
+    clinician_title="Possible spinal cord or cauda equina compression: same-day assessment",
+    symptoms=CORD_COMPRESSION_SYMPTOMS,
+)
 def spinal_cord_compression_signs(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Limb weakness, difficulty walking, saddle numbness, or loss of bladder or bowel control in the last 7 days.
 
@@ -77,6 +151,14 @@ def spinal_cord_compression_signs(diary: Diary, facts: PatientFacts, as_of: date
     return _symptom_finding(diary, as_of, 7, CORD_COMPRESSION_SYMPTOMS)
 
 
+@rule(
+    "urgent",
+    "Numbness or tingling in your arms or legs",
+    source="The article; NICE NG234 (sensory change); chemotherapy-induced neuropathy and falls",
+    name="Limb numbness or tingling",
+    clinician_title="Limb numbness or tingling (sensory change; neuropathy and fall risk)",
+    symptoms=NUMBNESS_SYMPTOMS,
+)
 def limb_numbness_tingling(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Numbness or tingling in the last 7 days: urgent if new (none in the 28 days before), review if ongoing.
 
@@ -108,6 +190,14 @@ def limb_numbness_tingling(diary: Diary, facts: PatientFacts, as_of: date) -> Ou
     return Finding(explain, "review" if earlier else "urgent")
 
 
+@rule(
+    "urgent",
+    "You reported blood in your stool or urine",
+    source="The article (blood in the stool or urine)",
+    name="Blood in stool or urine",
+    clinician_title="Blood in stool or urine reported",
+    symptoms=BLOOD_SYMPTOMS,
+)
 def blood_in_stool_or_urine(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Blood in stool or urine reported in the last 14 days.
 
@@ -116,6 +206,14 @@ def blood_in_stool_or_urine(diary: Diary, facts: PatientFacts, as_of: date) -> O
     return _symptom_finding(diary, as_of, 14, BLOOD_SYMPTOMS)
 
 
+@rule(
+    "urgent",
+    "Pain has been waking you at night",
+    source="The article (pain at night); NICE NG234 (night pain that prevents sleep)",
+    name="Night pain",
+    clinician_title="Night pain on 3 or more of the last 14 nights",
+    score="pain",
+)
 def night_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """On at least 3 distinct nights in the last 14 days, woken by pain or a night check-in with pain ≥ 4.
 
@@ -158,6 +256,14 @@ def night_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     return Finding(explain)
 
 
+@rule(
+    "urgent",
+    "Pain worse when you cough, sneeze or strain, or a band of pain",
+    source="NICE NG234 (pain worse on straining, band-like pain)",
+    name="Pain worse on straining",
+    clinician_title="Pain worse on straining, or band-like pain",
+    symptoms=STRAINING_SYMPTOMS,
+)
 def pain_worse_straining(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Pain worse on coughing, sneezing or straining, or band-like pain, in the last 14 days.
 
@@ -170,6 +276,14 @@ NOON = time(12, 0)
 THREE_PM = time(15, 0)
 
 
+@rule(
+    "review",
+    "Pain is worst when you wake and eases through the day",
+    source="The article (pain on waking that improves during the day)",
+    name="Morning pain that eases",
+    clinician_title="Pain worst on waking, easing by 2 or more points through the day",
+    score="pain",
+)
 def morning_pain_eases(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Pain on waking that eases through the day.
 
@@ -211,6 +325,14 @@ def morning_pain_eases(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
     return Finding(explain)
 
 
+@rule(
+    "review",
+    "Moving does not change your pain",
+    source="The article (pain not associated with movement)",
+    name="Pain unrelated to movement",
+    clinician_title="Non-mechanical pain: movement makes no difference",
+    score="pain",
+)
 def pain_unrelated_to_movement(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """At least 5 check-ins in the last 14 days with pain ≥ 3 and a movement answer, ≥ 70% of them "no change".
 
@@ -267,6 +389,14 @@ def _daily_maxima(days: Iterable[Day]) -> DailyMaxima | None:
     return DailyMaxima(scored, sum(day.pain_max or 0 for day in scored), len(scored))
 
 
+@rule(
+    "review",
+    "Pain has not eased since therapy began",
+    source="The article (pain that does not resolve with physical therapy); Farrar 2001 (30% change)",
+    name="Pain not improving with therapy",
+    clinician_title="No 30% reduction in daily maximum pain since therapy began",
+    score="pain",
+)
 def pain_not_improving(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Pain not at least 30% lower after 4 weeks or more of therapy.
 
@@ -316,6 +446,14 @@ def pain_not_improving(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
     return Finding(explain)
 
 
+@rule(
+    "review",
+    "Your pain has been getting worse",
+    source="Farrar 2001 (2-point change); ESAS deterioration thresholds",
+    name="Worsening pain",
+    clinician_title="Daily maximum pain up 2 or more points (last 7 days against the 14 before)",
+    score="pain",
+)
 def worsening_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Mean daily maximum pain of the last 7 days at least 2 points above that of the 14 days before them.
 
@@ -356,6 +494,14 @@ def _rest_did_not_help(day: Day) -> bool:
     return "no" in day.rest_helped or ("yes" not in day.rest_helped and _at_least(day.sleep_hours, 7))
 
 
+@rule(
+    "review",
+    "Tiredness that rest does not relieve",
+    source="The article (fatigue not improved by rest); NCCN fatigue screening (4 or more)",
+    name="Fatigue not relieved by rest",
+    clinician_title="Fatigue 4 or more on 5 of the last 7 days, not relieved by rest",
+    score="fatigue",
+)
 def persistent_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Tiredness ≥ 4 on at least 5 of the last 7 days, and on those days rest did not help or sleep was ≥ 7 hours.
 
@@ -393,6 +539,14 @@ def persistent_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
     return Finding(explain)
 
 
+@rule(
+    "review",
+    "Severe tiredness on several days",
+    source="The article (extreme fatigue); ESAS-r severe band (7–10)",
+    name="Severe fatigue",
+    clinician_title="Severe fatigue (7 or more) on 3 or more of the last 7 days",
+    score="fatigue",
+)
 def severe_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Tiredness ≥ 7 on at least 3 of the last 7 days.
 
@@ -458,6 +612,30 @@ def _weight_drop(diary: Diary, as_of: date) -> Outcome:
     return Finding(explain)
 
 
+def _weight_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
+    """ "Weight down 6.1% in 21 days (68.0 → 63.9 kg)", then whether the patient said so too."""
+    if "latest_kg" not in evidence:
+        return detail
+    days = (date.fromisoformat(evidence["latest_date"]) - date.fromisoformat(evidence["highest_date"])).days
+    weighed = (
+        f"Weight down {evidence['percent_lost']:.1f}% in {days} days "
+        f"({evidence['highest_kg']:.1f} → {evidence['latest_kg']:.1f} kg)."
+    )
+    reported = evidence.get("reported_dates") or []
+    if reported:
+        return f"{weighed} Unintended weight loss also reported on {len(reported)} days."
+    return weighed
+
+
+@rule(
+    "review",
+    "You have been losing weight",
+    source="The article (rapid, unexplained weight loss); 5% clinical threshold",
+    name="Weight loss",
+    clinician_title="Weight loss of 5% or more, or unintended weight loss reported",
+    symptoms=WEIGHT_LOSS_SYMPTOMS,
+    clinician_detail=_weight_for_clinician,
+)
 def weight_loss(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Weight down 5% or more, or losing weight without trying reported in the last 14 days.
 
@@ -480,6 +658,14 @@ def weight_loss(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     return Finding(explain)
 
 
+@rule(
+    "review",
+    "Changes in passing urine or in bowel habits",
+    source="The article (changes in urinary or bowel function)",
+    name="Bladder or bowel change",
+    clinician_title="Change in bladder or bowel function",
+    symptoms=BLADDER_BOWEL_SYMPTOMS,
+)
 def bladder_bowel_change(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """A change in passing urine or in bowel habits reported in the last 7 days.
 
@@ -488,6 +674,14 @@ def bladder_bowel_change(diary: Diary, facts: PatientFacts, as_of: date) -> Outc
     return _symptom_finding(diary, as_of, 7, BLADDER_BOWEL_SYMPTOMS)
 
 
+@rule(
+    "review",
+    "Heavy night sweats",
+    source="The article (excessive night sweats)",
+    name="Night sweats",
+    clinician_title="Night sweats on 2 or more of the last 14 days",
+    symptoms=NIGHT_SWEATS_SYMPTOMS,
+)
 def night_sweats(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Night sweats reported on at least 2 days in the last 14.
 
@@ -497,6 +691,14 @@ def night_sweats(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     return _symptom_finding(diary, as_of, 14, NIGHT_SWEATS_SYMPTOMS, min_days=2)
 
 
+@rule(
+    "review",
+    "Trouble sleeping on several nights",
+    source="The article (difficulty sleeping)",
+    name="Sleep disturbance",
+    clinician_title="Difficulty sleeping on 3 or more of the last 7 days",
+    symptoms=SLEEP_SYMPTOMS,
+)
 def sleep_disturbance(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Difficulty sleeping reported on at least 3 of the last 7 days.
 
@@ -515,6 +717,13 @@ def has_missed(last_checkin_on: date | None, as_of: date) -> bool:
     return last_checkin_on is not None and (as_of - last_checkin_on).days >= MISSED_AFTER_DAYS
 
 
+@rule(
+    "info",
+    "No check-ins for a few days",
+    source="Adherence context for the therapist",
+    name="Missed check-ins",
+    clinician_title=f"No check-ins on the last {MISSED_AFTER_DAYS} days",
+)
 def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """The patient has check-ins, but none in the last 3 days (as_of and the 2 dates before it).
 
@@ -537,204 +746,5 @@ def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     return Finding(explain)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One flag of the catalogue, in two voices.
-
-    `title` speaks to the patient ("Pain has been waking you at night"); `name` is the rule's human
-    name and `clinician_title` what a therapist reads. `score` names the 0–10 answer whose highest
-    value in the evidence is the flag's `peak` (an acknowledged flag is raised again when the peak
-    rises 2 points, CLINICAL.md 1.1); `symptoms` are the symptom codes the rule reads.
-    """
-
-    code: str
-    level: str
-    title: str
-    source: str
-    judge: Callable[[Diary, PatientFacts, date], Outcome] = field(repr=False)
-    name: str = ""
-    clinician_title: str = ""
-    score: str | None = None
-    symptoms: frozenset[str] = frozenset()
-    # Rewrites the patient's detail for a clinician, where the numbers read better another way.
-    clinician_detail: Callable[[str, dict[str, Any]], str] | None = field(default=None, repr=False)
-
-
-def _weight_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
-    """ "Weight down 6.1% in 21 days (68.0 → 63.9 kg)", then whether the patient said so too."""
-    if "latest_kg" not in evidence:
-        return detail
-    days = (date.fromisoformat(evidence["latest_date"]) - date.fromisoformat(evidence["highest_date"])).days
-    weighed = (
-        f"Weight down {evidence['percent_lost']:.1f}% in {days} days "
-        f"({evidence['highest_kg']:.1f} → {evidence['latest_kg']:.1f} kg)."
-    )
-    reported = evidence.get("reported_dates") or []
-    if reported:
-        return f"{weighed} Unintended weight loss also reported on {len(reported)} days."
-    return weighed
-
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "spinal_cord_compression_signs",
-        "emergency",
-        "Weakness, numbness, trouble walking or loss of bladder or bowel control: get help now",
-        "NICE NG234 (metastatic spinal cord compression, cauda equina); the article",
-        spinal_cord_compression_signs,
-        name="Signs of spinal cord compression",
-        clinician_title="Possible spinal cord or cauda equina compression: same-day assessment",
-        symptoms=CORD_COMPRESSION_SYMPTOMS,
-    ),
-    Rule(
-        "limb_numbness_tingling",
-        "urgent",
-        "Numbness or tingling in your arms or legs",
-        "The article; NICE NG234 (sensory change); chemotherapy-induced neuropathy and falls",
-        limb_numbness_tingling,
-        name="Limb numbness or tingling",
-        clinician_title="Limb numbness or tingling (sensory change; neuropathy and fall risk)",
-        symptoms=NUMBNESS_SYMPTOMS,
-    ),
-    Rule(
-        "blood_in_stool_or_urine",
-        "urgent",
-        "You reported blood in your stool or urine",
-        "The article (blood in the stool or urine)",
-        blood_in_stool_or_urine,
-        name="Blood in stool or urine",
-        clinician_title="Blood in stool or urine reported",
-        symptoms=BLOOD_SYMPTOMS,
-    ),
-    Rule(
-        "night_pain",
-        "urgent",
-        "Pain has been waking you at night",
-        "The article (pain at night); NICE NG234 (night pain that prevents sleep)",
-        night_pain,
-        name="Night pain",
-        clinician_title="Night pain on 3 or more of the last 14 nights",
-        score="pain",
-    ),
-    Rule(
-        "pain_worse_straining",
-        "urgent",
-        "Pain worse when you cough, sneeze or strain, or a band of pain",
-        "NICE NG234 (pain worse on straining, band-like pain)",
-        pain_worse_straining,
-        name="Pain worse on straining",
-        clinician_title="Pain worse on straining, or band-like pain",
-        symptoms=STRAINING_SYMPTOMS,
-    ),
-    Rule(
-        "morning_pain_eases",
-        "review",
-        "Pain is worst when you wake and eases through the day",
-        "The article (pain on waking that improves during the day)",
-        morning_pain_eases,
-        name="Morning pain that eases",
-        clinician_title="Pain worst on waking, easing by 2 or more points through the day",
-        score="pain",
-    ),
-    Rule(
-        "pain_unrelated_to_movement",
-        "review",
-        "Moving does not change your pain",
-        "The article (pain not associated with movement)",
-        pain_unrelated_to_movement,
-        name="Pain unrelated to movement",
-        clinician_title="Non-mechanical pain: movement makes no difference",
-        score="pain",
-    ),
-    Rule(
-        "pain_not_improving",
-        "review",
-        "Pain has not eased since therapy began",
-        "The article (pain that does not resolve with physical therapy); Farrar 2001 (30% change)",
-        pain_not_improving,
-        name="Pain not improving with therapy",
-        clinician_title="No 30% reduction in daily maximum pain since therapy began",
-        score="pain",
-    ),
-    Rule(
-        "worsening_pain",
-        "review",
-        "Your pain has been getting worse",
-        "Farrar 2001 (2-point change); ESAS deterioration thresholds",
-        worsening_pain,
-        name="Worsening pain",
-        clinician_title="Daily maximum pain up 2 or more points (last 7 days against the 14 before)",
-        score="pain",
-    ),
-    Rule(
-        "persistent_fatigue",
-        "review",
-        "Tiredness that rest does not relieve",
-        "The article (fatigue not improved by rest); NCCN fatigue screening (4 or more)",
-        persistent_fatigue,
-        name="Fatigue not relieved by rest",
-        clinician_title="Fatigue 4 or more on 5 of the last 7 days, not relieved by rest",
-        score="fatigue",
-    ),
-    Rule(
-        "severe_fatigue",
-        "review",
-        "Severe tiredness on several days",
-        "The article (extreme fatigue); ESAS-r severe band (7–10)",
-        severe_fatigue,
-        name="Severe fatigue",
-        clinician_title="Severe fatigue (7 or more) on 3 or more of the last 7 days",
-        score="fatigue",
-    ),
-    Rule(
-        "weight_loss",
-        "review",
-        "You have been losing weight",
-        "The article (rapid, unexplained weight loss); 5% clinical threshold",
-        weight_loss,
-        name="Weight loss",
-        clinician_title="Weight loss of 5% or more, or unintended weight loss reported",
-        symptoms=WEIGHT_LOSS_SYMPTOMS,
-        clinician_detail=_weight_for_clinician,
-    ),
-    Rule(
-        "bladder_bowel_change",
-        "review",
-        "Changes in passing urine or in bowel habits",
-        "The article (changes in urinary or bowel function)",
-        bladder_bowel_change,
-        name="Bladder or bowel change",
-        clinician_title="Change in bladder or bowel function",
-        symptoms=BLADDER_BOWEL_SYMPTOMS,
-    ),
-    Rule(
-        "night_sweats",
-        "review",
-        "Heavy night sweats",
-        "The article (excessive night sweats)",
-        night_sweats,
-        name="Night sweats",
-        clinician_title="Night sweats on 2 or more of the last 14 days",
-        symptoms=NIGHT_SWEATS_SYMPTOMS,
-    ),
-    Rule(
-        "sleep_disturbance",
-        "review",
-        "Trouble sleeping on several nights",
-        "The article (difficulty sleeping)",
-        sleep_disturbance,
-        name="Sleep disturbance",
-        clinician_title="Difficulty sleeping on 3 or more of the last 7 days",
-        symptoms=SLEEP_SYMPTOMS,
-    ),
-    Rule(
-        "missed_checkins",
-        "info",
-        "No check-ins for a few days",
-        "Adherence context for the therapist",
-        missed_checkins,
-        name="Missed check-ins",
-        clinician_title=f"No check-ins on the last {MISSED_AFTER_DAYS} days",
-    ),
-)
+RULES: tuple[Rule, ...] = tuple(_CATALOGUE)
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
