@@ -128,6 +128,17 @@ class IsPatient(permissions.BasePermission):
         return bool(request.user.is_authenticated and request.user.role == Role.PATIENT)
 
 
+class IsPatientOrReadOnly(permissions.BasePermission):
+    """Anyone signed in may read; only a patient may write (a patient shares their own diary)."""
+
+    message = IsPatient.message
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user.is_authenticated)
+        return IsPatient().has_permission(request, view)
+
+
 class IsTherapist(permissions.BasePermission):
     message = "Only therapists can do this."
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from diary import audit, selectors, services
-from diary.api.common import IsPatient, errors
+from diary.api.common import IsPatientOrReadOnly, errors
 from diary.models import CareLink, User
 
 
@@ -37,22 +38,24 @@ def link_data(link: CareLink, viewer: User) -> dict[str, Any]:
     return data
 
 
+class WritesThrottle(ScopedRateThrottle):
+    """The view's throttle scope, counted on writes only (reads are never limited here)."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
 class LinkListCreateView(APIView):
-    # Only the create is throttled: it is where invite codes could be guessed.
+    # Both sides list their links; only a patient shares. Only sharing is throttled: it is
+    # where invite codes could be guessed.
+    permission_classes = [IsPatientOrReadOnly]
+    throttle_classes = [WritesThrottle]
     throttle_scope = "link"
 
     class LinkCreate(serializers.Serializer):
         invite_code = serializers.CharField(max_length=32)
-
-    def get_permissions(self) -> list[Any]:
-        if self.request.method == "POST":
-            return [IsPatient()]
-        return list(super().get_permissions())
-
-    def get_throttles(self) -> list[Any]:
-        if self.request.method == "POST":
-            return [ScopedRateThrottle()]
-        return []
 
     @extend_schema(operation_id="links_list", responses={200: LinkOutput(many=True), **errors(401)})
     def get(self, request: Any) -> Response:
