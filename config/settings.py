@@ -221,6 +221,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Django's database sessions, whose list of one's sessions follows a rotated key (diary/sessions.py).
+SESSION_ENGINE = "diary.sessions"
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {

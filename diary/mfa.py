@@ -94,7 +94,7 @@ def setup_confirm(request: HttpRequest, device: TOTPDevice, token: str) -> list[
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-    otp_login(request, device)
+    _pass(request, device)
     return recovery_codes_renew(device.user)
 
 
@@ -104,8 +104,16 @@ def verify(request: HttpRequest, token: str) -> Device | None:
     cleaned = token.strip().replace(" ", "").replace("-", "")
     device = match_token(user, _digits(cleaned) if cleaned.isdigit() else cleaned.lower())
     if device is not None:
-        otp_login(request, device)
+        _pass(request, device)
     return device
+
+
+def _pass(request: HttpRequest, device: Device) -> None:
+    """Mark the session as having passed the second step, under a new key: the session is worth more
+    now, so a key someone saw before this point (fixation) must not carry it (issue 12, finding 13).
+    The session's record follows the new key (diary.sessions.SessionStore)."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 def reset(user: User) -> None:

@@ -6,7 +6,10 @@
   a patient.
 - Each session is listed for its owner (SessionRecord) with when it began, when it was last used
   and from where; "sign out everywhere else" ends all but the current one. A password change ends
-  the others too (Django checks each session against the password; frontend/views/accounts.py).
+  the others too (Django checks each session against the password, and the change deletes them).
+- Django gives a session a new key when its privileges change (sign-in, a password change, the
+  therapist's second step). SessionStore below moves the session's record to the new key, so the
+  list and "sign out everywhere else" still reach a session whose key was rotated.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -37,6 +41,20 @@ CLEAR_SITE_DATA = '"cache", "storage"'
 TELL_WHY_FOR = timedelta(days=1)
 
 STARTED, SEEN = "diary_started_at", "diary_seen_at"  # in the session, as Unix times
+
+
+class SessionStore(DatabaseSessionStore):
+    """Django's database sessions, whose record (SessionRecord) follows the key when it is rotated.
+
+    Without this the record keeps the old key, and the rotated session can no longer be listed or
+    ended from another device (issue 12, finding 3). SESSION_ENGINE = "diary.sessions".
+    """
+
+    def cycle_key(self) -> None:
+        old_key = self.session_key
+        super().cycle_key()
+        if old_key is not None:
+            SessionRecord.objects.filter(session_key=old_key).update(session_key=self.session_key)
 
 
 def limits_for(user: User) -> tuple[timedelta, timedelta]:

@@ -206,6 +206,9 @@ class PasswordResetConfirmPage(PasswordResetConfirmView):
 
     def form_valid(self, form: NewPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
+        # Django's check against the password refuses the old sessions; deleting them also takes
+        # them off the list of one's sessions at once.
+        sessions.sign_out_elsewhere(user=form.user, keep=None)
         axes_reset(username=form.user.email)
         audit.record(
             self.request, "auth:password_reset", allowed=True, actor=form.user, patient_ids=[audit.own(form.user)]
@@ -226,8 +229,9 @@ class PasswordChangePage(PasswordChangeView):
     success_url = reverse_lazy("frontend:settings")
 
     def form_valid(self, form: ChangePasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
+        response = super().form_valid(form)  # rotates this session's key; its record follows
         user = form.user
+        sessions.sign_out_elsewhere(user=user, keep=self.request.session.session_key)
         audit.record(self.request, "auth:password_change", allowed=True, actor=user, patient_ids=[audit.own(user)])
         messages.success(self.request, "Password changed. You are still signed in here; everywhere else is signed out.")
         return response

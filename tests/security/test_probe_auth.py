@@ -1,0 +1,84 @@
+"""Issue 12, an outside security probe: sign-up, sessions, the admin's sign-in and password checks.
+
+Pat is a patient, Thea her therapist (tests/conftest.py). Each test is named after the finding it
+closes and goes through the real URLs with CSRF enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from diary.models import SessionRecord
+from tests.conftest import PASSWORD, signed_in
+from tests.frontend.pages import hidden_inputs, submit, text
+from tests.test_mfa import code_for, sign_in
+
+NEW_PASSWORD = "a new calm river of words"
+
+
+# --- finding 3: "sign out everywhere else" reaches sessions whose key was rotated -------------
+
+
+def test_finding_3_sign_out_everywhere_reaches_rotated_sessions(patient: Any) -> None:
+    """A password change on A rotates A's session key; B's "sign out everywhere else" must still end A."""
+    device_a, device_b = signed_in(patient), signed_in(patient)
+    device_b.get("/")
+    changed = submit(
+        device_a,
+        "/settings/password",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    assert device_a.get("/history").status_code == 200
+    assert device_b.get("/history").status_code == 302  # the change ended B
+
+    device_b = Client(enforce_csrf_checks=True)
+    device_b.post(
+        "/login", {**hidden_inputs(device_b.get("/login")), "username": patient.email, "password": NEW_PASSWORD}
+    )
+    settings_page = device_b.get("/settings")
+    assert "Another device" in text(settings_page)  # A is listed under its new key
+
+    device_b.post("/settings/sessions/end", hidden_inputs(settings_page))
+
+    assert device_a.get("/history").status_code == 302
+    assert device_b.get("/history").status_code == 200
+    assert SessionRecord.objects.filter(user=patient).count() == 1
+
+
+def test_finding_3_a_password_change_leaves_no_other_stored_session(patient: Any) -> None:
+    """Changing the password deletes the other sessions outright, not only by failing their check."""
+    here, elsewhere = signed_in(patient), signed_in(patient)
+    elsewhere.get("/")
+
+    submit(
+        here,
+        "/settings/password",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert Session.objects.count() == 1
+    assert list(SessionRecord.objects.values_list("session_key", flat=True)) == [here.session.session_key]
+
+
+# --- finding 13: passing the second step rotates the session key -----------------------------
+
+
+def test_finding_13_passing_the_second_step_rotates_the_session_key(therapist: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    page = sign_in(client, therapist)
+    key_before = client.session.session_key
+    device = TOTPDevice.objects.get(user=therapist, confirmed=False)
+
+    client.post("/two-step/setup", {**hidden_inputs(page), "code": code_for(device), "next": "/"})
+
+    key_after = client.session.session_key
+    assert key_after != key_before
+    assert not Session.objects.filter(session_key=key_before).exists()
+    assert client.get("/").status_code == 200
+    # The session list follows the new key, so "sign out everywhere else" still reaches it.
+    assert list(SessionRecord.objects.filter(user=therapist).values_list("session_key", flat=True)) == [key_after]
