@@ -3,13 +3,19 @@
 Axes counts failures per email address typed, whether or not an account has it, so a locked
 "nobody@example.com" looks exactly like a locked real account. The per-address throttle
 (THROTTLE_LOGIN) still limits how fast one place can guess across many accounts.
+
+A signed-in person's password, asked again before changing it or erasing the account, is checked
+the same way (password_confirms), so those forms are no way around the lockout.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.http import HttpRequest
+
+from diary.models import User
 
 LOCKED = (
     "Too many failed sign-ins for this email address. Wait 15 minutes, then try again; "
@@ -25,3 +31,17 @@ def username(request: HttpRequest | None, credentials: dict[str, Any] | None) ->
     if typed is None and request is not None:
         typed = request.POST.get("username") or request.POST.get("email")
     return str(typed or "").strip().lower()
+
+
+def password_confirms(request: HttpRequest, user: User, password: str) -> bool:
+    """Is this the signed-in user's password? Checked as a sign-in is, so that a wrong one counts
+    toward the address's lockout and a locked address is refused even the right one: otherwise the
+    password page and account erasure would let a stolen session guess without limit (issue 12,
+    finding 11). While locked, django-axes marks the request and its middleware answers 429 with
+    LOCKED (frontend.views.accounts.locked_out)."""
+    return authenticate(request, email=user.email, password=password) is not None
+
+
+def is_locked(request: HttpRequest) -> bool:
+    """Did the last check on this request find the address locked?"""
+    return bool(getattr(request, "axes_locked_out", False))

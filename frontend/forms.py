@@ -10,8 +10,9 @@ from uuid import uuid4
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
-from diary import limits, zones
+from diary import limits, lockout, zones
 from diary.models import (
     CHECKIN_FIELDS,
     NOTE_MAX_LENGTH,
@@ -487,7 +488,20 @@ class NewPasswordForm(SetPasswordForm, PageForm):
 
 
 class ChangePasswordForm(PasswordChangeForm, PageForm):
-    """Changing one's password while signed in."""
+    """Changing one's password while signed in. The current password is checked as a sign-in is, so
+    wrong ones count toward the address's lockout (diary.lockout.password_confirms)."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        if lockout.password_confirms(self.request, self.user, old_password):
+            return old_password
+        if lockout.is_locked(self.request):
+            raise ValidationError(lockout.LOCKED, code="locked")
+        raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
 
 
 WRONG_CODE = "That code is not right. Type the 6 digits your app shows now, or one of your recovery codes."

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from diary import audit, services, sessions
+from diary import audit, lockout, services, sessions
 from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
 
@@ -163,14 +163,16 @@ class MeView(APIView):
     @extend_schema(
         operation_id="me_delete",
         request=MeDelete,
-        responses={204: None, **errors(400, 401, 403, 413, 415)},
+        responses={204: None, **errors(400, 401, 403, 413, 415, 429)},
     )
     def delete(self, request: Any) -> Response:
         """Erase the account and all of its diary. The password confirms it."""
         serializer = self.MeDelete(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
-        if not user.check_password(serializer.validated_data["password"]):
+        # Checked as a sign-in is: wrong passwords count toward the lockout, and a locked address
+        # gets 429 with the sign-in's words (diary/lockout.py).
+        if not lockout.password_confirms(request._request, user, serializer.validated_data["password"]):
             return Response({"password": ["That password is not right."]}, status=status.HTTP_400_BAD_REQUEST)
         # Recorded first: afterwards there is no account to name. What the audit keeps of an
         # erased patient is in SECURITY.md.

@@ -228,6 +228,14 @@ class PasswordChangePage(PasswordChangeView):
     form_class = ChangePasswordForm
     success_url = reverse_lazy("frontend:settings")
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: ChangePasswordForm) -> HttpResponse:
+        # A locked address gets this page with the lockout's words, as 429 (locked_out keeps it).
+        status = 429 if lockout.is_locked(self.request) else 200
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
     def form_valid(self, form: ChangePasswordForm) -> HttpResponse:
         response = super().form_valid(form)  # rotates this session's key; its record follows
         user = form.user
@@ -242,6 +250,8 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None, cre
     whether or not an account has that address; JSON for the API, the sign-in page for a person."""
     if is_api(request):
         return JsonResponse({"detail": lockout.LOCKED}, status=429)
+    if original_response is not None and original_response.status_code == 429:
+        return original_response  # a page that said so itself (the password page), in its own words
     # "throttled" stops the form before it checks the password again, which would count as a failure.
     form = EmailAuthenticationForm(request, data=request.POST, throttled=True)
     form.is_valid()

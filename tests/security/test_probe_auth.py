@@ -12,8 +12,9 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diary.models import SessionRecord
-from tests.conftest import PASSWORD, signed_in
+from diary import lockout
+from diary.models import SessionRecord, User
+from tests.conftest import PASSWORD, Api, signed_in
 from tests.frontend.pages import hidden_inputs, submit, text
 from tests.test_mfa import code_for, sign_in
 
@@ -82,3 +83,37 @@ def test_finding_13_passing_the_second_step_rotates_the_session_key(therapist: A
     assert client.get("/").status_code == 200
     # The session list follows the new key, so "sign out everywhere else" still reaches it.
     assert list(SessionRecord.objects.filter(user=therapist).values_list("session_key", flat=True)) == [key_after]
+
+
+# --- finding 11: wrong current passwords count toward the sign-in lockout ----------------------
+
+
+def test_finding_11_wrong_old_passwords_on_the_password_page_lock_out(patient: Any, settings: Any) -> None:
+    """The password page is no oracle: wrong current passwords count with failed sign-ins and lock the address."""
+    client = signed_in(patient)
+    wrong = {"old_password": "not my password", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert submit(client, "/settings/password", wrong).status_code == 200
+
+    locked = submit(client, "/settings/password", wrong)
+    assert locked.status_code == 429
+    assert lockout.LOCKED in text(locked)
+
+    # Even the right password is refused now, on this page and at sign-in.
+    right = {**wrong, "old_password": PASSWORD}
+    assert submit(client, "/settings/password", right).status_code == 429
+    patient.refresh_from_db()
+    assert patient.check_password(PASSWORD)
+    assert Api().post("auth/login", {"email": patient.email, "password": PASSWORD}).status_code == 429
+
+
+def test_finding_11_wrong_passwords_on_account_erasure_lock_out(patient: Any, settings: Any) -> None:
+    api = Api(patient)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert api.delete("me", {"password": "not my password"}).status_code == 400
+
+    locked = api.delete("me", {"password": "not my password"})
+    assert locked.status_code == 429
+    assert locked.json() == {"detail": lockout.LOCKED}
+    assert api.delete("me", {"password": PASSWORD}).status_code == 429
+    assert User.objects.filter(pk=patient.pk).exists()
