@@ -21,6 +21,8 @@ LOCKED = (
     "Too many failed sign-ins for this email address. Wait 15 minutes, then try again; "
     "if you have forgotten your password, reset it."
 )
+# What an attempt beyond the per-client-address limit gets (pages and the admin's sign-in).
+TOO_MANY_ATTEMPTS = "Too many attempts from here. Please wait a while, then try again."
 # What a locked-out sign-in gets (a page, or JSON for the API): frontend.views.accounts.locked_out.
 
 

@@ -64,7 +64,7 @@ SYMPTOM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 EMERGENCY_GROUP = SYMPTOM_GROUPS[0][0]
 
-TOO_MANY_ATTEMPTS = "Too many attempts from here. Please wait a while, then try again."
+TOO_MANY_ATTEMPTS = lockout.TOO_MANY_ATTEMPTS
 
 SCALE_CHOICES = [(n, str(n)) for n in range(11)]
 NOT_SURE = ("", "Not sure")

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary import lockout
 from diary.models import SessionRecord, User
+from frontend.forms import TOO_MANY_ATTEMPTS
 from tests.conftest import PASSWORD, Api, signed_in
 from tests.frontend.pages import hidden_inputs, submit, text
 from tests.test_mfa import code_for, sign_in
@@ -117,3 +118,40 @@ def test_finding_11_wrong_passwords_on_account_erasure_lock_out(patient: Any, se
     assert locked.json() == {"detail": lockout.LOCKED}
     assert api.delete("me", {"password": PASSWORD}).status_code == 429
     assert User.objects.filter(pk=patient.pk).exists()
+
+
+# --- finding 6: the admin's sign-in counts toward the same per-address limit -------------------
+
+
+def admin_sign_in(client: Client, email: str, password: str) -> Any:
+    page = client.get("/admin/login/?next=/admin/")
+    form = {**hidden_inputs(page), "username": email, "password": password, "next": "/admin/"}
+    return client.post("/admin/login/?next=/admin/", form)
+
+
+def test_finding_6_admin_sign_in_shares_the_per_address_limit(db: Any, settings: Any) -> None:
+    """Guessing at /admin/login/ is limited as at /login: the same counter, the same words."""
+    User.objects.create_superuser("admin@example.com", PASSWORD)
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"].split("/")[0])
+    app = Api()
+    # Many addresses, so no one address locks: what stops this is the limit per client address.
+    for n in range(rate - 1):
+        app.post("auth/login", {"email": f"guess{n}@example.com", "password": "wrong"})
+    last_try = admin_sign_in(Client(enforce_csrf_checks=True), "guess-last@example.com", "wrong")
+    assert TOO_MANY_ATTEMPTS not in text(last_try)
+
+    client = Client(enforce_csrf_checks=True)
+    refused = admin_sign_in(client, "admin@example.com", PASSWORD)
+
+    assert TOO_MANY_ATTEMPTS in text(refused)
+    assert "_auth_user_id" not in client.session  # not signed in, even with the right password
+
+
+def test_finding_6_admin_sign_in_works_within_the_limit(db: Any) -> None:
+    User.objects.create_superuser("admin@example.com", PASSWORD)
+    client = Client(enforce_csrf_checks=True)
+
+    signed = admin_sign_in(client, "admin@example.com", PASSWORD)
+
+    assert signed.status_code == 302
+    assert "_auth_user_id" in client.session  # signed in (a therapist, so the second step comes next)
