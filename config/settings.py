@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "diary",
     "frontend",
 ]
@@ -193,6 +195,27 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "diary@localhost")
+
+# Sign-up that reveals nothing (API.md 1.1, diary/signup.py): a new address gets a link to confirm,
+# an address with an account gets a notice, and the answer is the same. Off in development so the
+# demo signs people in at once; SIGNUP_VERIFY_EMAIL overrides either way.
+SIGNUP_VERIFY_EMAIL = env_bool("SIGNUP_VERIFY_EMAIL", not DEBUG)
+# Where emails sent by the task worker link to (it has no request to take the address from).
+SITE_URL = env_str(
+    "SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and not DEBUG else "http://localhost:8000"
+)
+
+# Background tasks (django-tasks): emails go off the request path. Production runs
+# `manage.py db_worker` on the database queue; development and tests run each task at once,
+# unless TASKS_BACKEND says otherwise.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend",
+        ),
+    }
+}
 
 OTP_TOTP_ISSUER = CLINIC_NAME  # the name authenticator apps show beside the code
 

@@ -73,6 +73,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     invite_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
+    # Signed up, but the emailed link has not been followed yet (diary/signup.py): such an account
+    # is also inactive, so nothing signs it in, and it is not yet anyone's account to be told about.
+    signup_pending = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=now)
 
     objects = UserManager()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from diary import audit, lockout, services, sessions
+from diary import audit, lockout, services, sessions, signup
 from diary.api.common import SignInSessionAuthentication, errors
 from diary.models import User, validate_timezone
 
@@ -26,6 +27,10 @@ class MeSerializer(serializers.Serializer):
     timezone = serializers.CharField()
     therapy_started_on = serializers.DateField(allow_null=True)
     invite_code = serializers.CharField(allow_null=True, help_text="Therapists only; null for patients.")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 def me_data(user: User) -> dict[str, Any]:
@@ -68,18 +73,58 @@ class SignupView(APIView):
     @extend_schema(
         operation_id="auth_signup",
         request=SignupInput,
-        responses={201: MeSerializer, **errors(400, 403, 413, 415, 429)},
+        responses={
+            201: MeSerializer,
+            202: OpenApiResponse(
+                DetailSerializer, description="SIGNUP_VERIFY_EMAIL on: the same answer for every address"
+            ),
+            **errors(400, 403, 413, 415, 429),
+        },
         auth=[],
     )
     def post(self, request: Any) -> Response:
-        """Create a patient account and sign in."""
+        """Create a patient account and sign in; with SIGNUP_VERIFY_EMAIL on, email a link to finish
+        instead, and answer the same whether or not the address has an account (API.md 1.1)."""
         serializer = self.SignupInput(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if settings.SIGNUP_VERIFY_EMAIL:
+            signup.signup_request(
+                email=serializer.validated_data["email"],
+                password=serializer.validated_data["password"],
+                timezone_name=serializer.validated_data["timezone"],
+            )
+            return Response({"detail": signup.SENT}, status=status.HTTP_202_ACCEPTED)
         user = services.patient_signup(
             email=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
             timezone_name=serializer.validated_data["timezone"],
         )
+        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(me_data(user), status=status.HTTP_201_CREATED)
+
+
+class SignupConfirmView(APIView):
+    authentication_classes = [SignInSessionAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    class ConfirmInput(serializers.Serializer):
+        token = serializers.CharField(max_length=200)
+
+    @extend_schema(
+        operation_id="auth_signup_confirm",
+        request=ConfirmInput,
+        responses={201: MeSerializer, **errors(400, 403, 413, 415, 429)},
+        auth=[],
+    )
+    def post(self, request: Any) -> Response:
+        """Finish signing up with the token from the emailed link, and sign in."""
+        serializer = self.ConfirmInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = signup.signup_confirm(token=serializer.validated_data["token"])
+        if user is None:
+            return Response({"detail": signup.LINK_EXPIRED}, status=status.HTTP_400_BAD_REQUEST)
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(me_data(user), status=status.HTTP_201_CREATED)
 

@@ -27,6 +27,7 @@ urlpatterns = [
     # Signing in and out work before a therapist's second step (diary/mfa.py); nothing else does.
     *both("auth/csrf", second_step_exempt(accounts.CsrfView.as_view()), "csrf"),
     *both("auth/signup", accounts.SignupView.as_view(), "signup"),
+    *both("auth/signup/confirm", accounts.SignupConfirmView.as_view(), "signup-confirm"),
     *both("auth/login", second_step_exempt(accounts.LoginView.as_view()), "login"),
     *both("auth/logout", second_step_exempt(accounts.LogoutView.as_view()), "logout"),
     *both("me", accounts.MeView.as_view(), "me"),

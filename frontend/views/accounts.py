@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from diary import audit, lockout, mfa, services, sessions, zones
+from diary import signup as signups  # the module; `signup` is the page below
 from diary.mfa import second_step_exempt
 from diary.paths import is_api
 from frontend.access import patient_page, signed_in_page, therapist_page
@@ -57,6 +58,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         if too_many_attempts(request, "signup"):
             form.add_error(None, TOO_MANY_ATTEMPTS)
             return render(request, "frontend/signup.html", {"form": form}, status=429)
+        if settings.SIGNUP_VERIFY_EMAIL:
+            # The same next page whatever the address (diary/signup.py); only the email differs.
+            try:
+                signups.signup_request(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    timezone_name=form.cleaned_data["timezone"],
+                    display_name=form.cleaned_data["display_name"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return redirect("frontend:signup_sent")
+            return render(request, "frontend/signup.html", {"form": form})
         try:
             user = services.patient_signup(
                 email=form.cleaned_data["email"],
@@ -71,6 +86,39 @@ def signup(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your diary is ready. Your first check-in can be as short as one number.")
             return redirect("frontend:home")
     return render(request, "frontend/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/signup_sent.html", {"sent": signups.SENT})
+
+
+# The emailed link's token goes into the session and leaves the address bar at once, as Django's
+# PasswordResetConfirmView does: the page people then see (and anything it loads) never has it.
+SIGNUP_LINK = "diary_signup_link"
+
+
+def signup_confirm_link(request: HttpRequest, token: str) -> HttpResponse:
+    request.session[SIGNUP_LINK] = token
+    return redirect("frontend:signup_confirm")
+
+
+@sensitive_post_parameters()
+def signup_confirm(request: HttpRequest) -> HttpResponse:
+    """Finish signing up with the link's token (kept in the session): on POST, so that a mail
+    scanner opening the link does not use it up."""
+    token = request.session.get(SIGNUP_LINK)
+    if token and not signups.link_works(token):
+        del request.session[SIGNUP_LINK]
+        token = None
+    if request.method == "POST" and token:
+        user = signups.signup_confirm(token=token)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your diary is ready. Your first check-in can be as short as one number.")
+            return redirect("frontend:home")
+        del request.session[SIGNUP_LINK]
+        token = None
+    return render(request, "frontend/signup_confirm.html", {"has_link": bool(token), "expired": signups.LINK_EXPIRED})
 
 
 @method_decorator(second_step_exempt, name="dispatch")

@@ -95,6 +95,8 @@ MATRIX = [
             "timezone": "Europe/London",
         },
     ),
+    # A token that is no emailed link's: refused alike for everyone (API.md 1.1; tests/security/test_probe_auth.py).
+    Case("auth/signup/confirm", "POST", statuses(400, 400, 400, 400, 400, 400), body={"token": "MQ.not-a-token"}),
     Case("auth/login", "POST", statuses(200, 200, 200, 200, 200, 200), body=own_login, anonymous_becomes=PAT),
     Case("auth/logout", "POST", statuses(204, 204, 204, 204, 204, 204)),
     Case("me", "GET", statuses(200, 200, 200, 200, 200, 401)),

@@ -17,6 +17,7 @@ from tests.api.test_access import MATRIX
 API_MD_PATHS = {
     "/api/v1/auth/csrf": {"get"},
     "/api/v1/auth/signup": {"post"},
+    "/api/v1/auth/signup/confirm": {"post"},  # API.md 1.1
     "/api/v1/auth/login": {"post"},
     "/api/v1/auth/logout": {"post"},
     "/api/v1/me": {"get", "patch", "delete"},
@@ -38,6 +39,7 @@ API_MD_PATHS = {
 PUBLIC = {
     ("/api/v1/auth/csrf", "get"),
     ("/api/v1/auth/signup", "post"),
+    ("/api/v1/auth/signup/confirm", "post"),
     ("/api/v1/auth/login", "post"),
     ("/api/v1/auth/logout", "post"),
 }

@@ -33,6 +33,17 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "home": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: LOGIN},
     "signup": {PAT: HOME, OLIVE: HOME, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: 200},
     "login": {PAT: HOME, OLIVE: HOME, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: 200},
+    # Sign-up by emailed link (SIGNUP_VERIFY_EMAIL): for anyone; the link's token moves into the session.
+    "signup_sent": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    "signup_confirm": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
+    "signup_confirm_link": {
+        PAT: "302 /signup/confirm",
+        OLIVE: "302 /signup/confirm",
+        THEA: "302 /signup/confirm",
+        UMA: "302 /signup/confirm",
+        ED: "302 /signup/confirm",
+        ANONYMOUS: "302 /signup/confirm",
+    },
     # Signing out is POST only (Django's LogoutView), for everyone.
     "logout": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: 405},
     "settings": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: LOGIN},
