@@ -95,6 +95,11 @@ THERAPIST = [
 ]
 PUBLIC = [
     Stop("frontend:signup", "signup", OFFLINE),
+    # Sign-up by emailed link (SIGNUP_VERIFY_EMAIL): "check your email", and a link that no longer works
+    # (the link's address moves its token into the session and shows the confirm page).
+    Stop("frontend:signup_sent", "signup-sent", OFFLINE),
+    Stop("frontend:signup_confirm", "signup-confirm", OFFLINE),
+    Stop("frontend:signup_confirm_link", "signup-confirm-link", OFFLINE, lambda world: ["MQ.not-a-token"]),
     Stop("frontend:login", "login", OFFLINE),
     Stop("frontend:password_reset", "password-reset", OFFLINE),
     Stop("frontend:password_reset_sent", "password-reset-sent", OFFLINE),
