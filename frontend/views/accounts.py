@@ -102,7 +102,6 @@ def signup_confirm_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("frontend:signup_confirm")
 
 
-@sensitive_post_parameters()
 def signup_confirm(request: HttpRequest) -> HttpResponse:
     """Finish signing up with the link's token (kept in the session): on POST, so that a mail
     scanner opening the link does not use it up."""
