@@ -161,6 +161,7 @@ def own(user: User | None) -> int | None:
 ACTION_WORDS = {
     "frontend:home": "saw you in their list of patients",
     "api:patients": "saw you in their list of patients",
+    "api:links": "saw you in their list of patients",
     "frontend:patient_detail": "opened your diary",
     "frontend:patient_chart": "looked at your charts",
     "frontend:patient_sparkline": "saw your pain line in their list",

@@ -61,6 +61,9 @@ class LinkListCreateView(APIView):
     def get(self, request: Any) -> Response:
         """The caller's active links (a patient's therapists, or a therapist's patients)."""
         links = selectors.active_links(request.user)
+        if request.user.is_therapist:
+            # A therapist's list names their patients: recorded like GET patients, one row each.
+            audit.shown(request, [link.patient_id for link in links])
         return Response([link_data(link, request.user) for link in links])
 
     @extend_schema(
