@@ -10,7 +10,9 @@ row says what actually happened (the status), whatever the view did:
 - a patient's own sensitive acts (exporting, sharing, ending a share, erasing the account), from
   AUDITED below; a view that acted on a patient the URL does not name (a therapist ending a link)
   sets `request.audit_patient_ids` too;
-- every refusal: 401, 403, 404 from a view, and a page that sent its visitor to sign in.
+- every refusal: 401, 403, 404 from a view, and a page that sent its visitor to sign in or to the
+  second step of signing in (diary/mfa.py); what did not show data is never recorded as allowed,
+  and an OPTIONS that was not refused is not recorded at all (it shows nothing).
 Sign-ins and sign-outs come from Django's auth signals (diary/apps.py).
 """
 
@@ -46,6 +48,12 @@ def shown(request: Any, patient_ids: Iterable[int]) -> None:
     """
     target = getattr(request, "_request", request)
     target.audit_patient_ids = list(patient_ids)
+
+
+def refused(request: HttpRequest) -> None:
+    """Tell the audit that this request was turned away although its answer is not an error (a page
+    that sends a therapist to the second step of signing in shows nothing)."""
+    request.audit_refused = True  # type: ignore[attr-defined]
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -98,7 +106,9 @@ def record_request(request: HttpRequest, response: HttpResponse) -> None:
     if match is None or not match.view_name:
         return  # an address that matches nothing is not an access to anyone's data
     user = getattr(request, "user", None)
-    refused = response.status_code in REFUSED or _sent_to_sign_in(response)
+    refused = response.status_code in REFUSED or _sent_to_sign_in(response) or getattr(request, "audit_refused", False)
+    if request.method == "OPTIONS" and not refused:
+        return  # it describes the URL and shows nothing of anyone's diary
     named = match.kwargs.get("patient_id")
     shown: list[int] | None = getattr(request, "audit_patient_ids", None)
     own_act = request.method in AUDITED.get(match.view_name, set())
