@@ -63,9 +63,26 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 def _actor(user: Any) -> dict[str, Any]:
+    # The id only: the name is looked up when the audit is read (names_of), so erasing an account
+    # leaves no name behind.
     if user is None or not user.is_authenticated:
-        return {"actor_user_id": None, "actor_role": "", "actor_name": ""}
-    return {"actor_user_id": user.pk, "actor_role": user.role, "actor_name": user.name[:200]}
+        return {"actor_user_id": None, "actor_role": ""}
+    return {"actor_user_id": user.pk, "actor_role": user.role}
+
+
+def _object_id(request: HttpRequest) -> int | None:
+    """The id the URL named besides the patient (checkin_id, link_id, note_id), if any.
+
+    Kept instead of the path: a path can carry a flag's code (health data) or any text a caller
+    typed, and the URL's name says the rest.
+    """
+    match = request.resolver_match
+    if match is None:
+        return None
+    for name, value in match.kwargs.items():
+        if name.endswith("_id") and name != "patient_id":
+            return selectors.id_or_none(value)
+    return None
 
 
 def record(
@@ -82,7 +99,7 @@ def record(
         **_actor(actor if actor is not None else getattr(request, "user", None)),
         "action": action[:64],
         "method": request.method or "",
-        "path": request.path[:300],  # the path only: a query string could carry anything
+        "object_id": _object_id(request),
         "ip": client_address(request),
         "allowed": allowed,
         "status": status,
@@ -114,12 +131,17 @@ def record_request(request: HttpRequest, response: HttpResponse) -> None:
     own_act = request.method in AUDITED.get(match.view_name, set())
     if named is None and shown is None and not own_act and not refused:
         return
-    if named is not None:
+    signed_in = user is not None and user.is_authenticated
+    if named is not None and signed_in:
         patients: list[int | None] = [selectors.id_or_none(named)]
+    elif named is not None:
+        # Someone not signed in is refused without touching the patient's record: otherwise anyone
+        # could fill a patient's "Who has seen my diary" by naming their number in a URL.
+        patients = [None]
     elif shown is not None:
         patients = list(shown) or [None]
-    elif own_act and user is not None and user.is_authenticated and user.role == "patient":
-        patients = [user.pk]
+    elif own_act and signed_in:
+        patients = [own(user)]
     else:
         patients = [None]
     record(
@@ -186,6 +208,19 @@ ACTION_WORDS = {
     "api:patient-export": "downloaded your diary",
     "api:link": "ended sharing",
 }
+
+
+def names_of(events: Iterable[AuditEvent]) -> dict[int, str]:
+    """The current names of the people who did these things, by id; an erased account has none."""
+    ids = {event.actor_user_id for event in events if event.actor_user_id is not None}
+    return {user.pk: user.name for user in User.objects.filter(pk__in=ids).only("pk", "display_name", "email")}
+
+
+def who(event: AuditEvent, names: dict[int, str]) -> str:
+    """What to call the actor: their name, "account 17" once erased, "" for someone not signed in."""
+    if event.actor_user_id is None:
+        return ""
+    return names.get(event.actor_user_id, f"account {event.actor_user_id}")
 
 
 def action_words(event: AuditEvent) -> str:

@@ -378,20 +378,21 @@ class AuditEvent(models.Model):
     """One access to a patient's diary, or one security event (sign-in, link, export, erasure): append-only.
 
     People are kept as plain ids, not foreign keys, so no later change (an account erased, a
-    link ended) ever updates a row; the database refuses updates too (migration 0004). The
-    actor's name is copied at the time, so the patient's "Who has seen my diary" still names a
-    therapist whose account is gone. No health data: what was opened is the URL's name and path
-    (ids only, never a query string), not what it showed.
+    link ended) ever updates a row; the database refuses updates too (migration 0004). No names
+    and no free text: names are looked up when the audit is read (diary/audit.py), so an erased
+    account is "account 17" everywhere at once, and what was opened is the URL's name and the id
+    of the object it named, never the path (a flag's code is health data; a path is the caller's
+    text). No health data.
     """
 
     at = models.DateTimeField(default=now, db_index=True)
     actor_user_id = models.PositiveBigIntegerField(null=True, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)
-    actor_name = models.CharField(max_length=200, blank=True)
     patient_user_id = models.PositiveBigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=64)  # a URL's name ("frontend:patient_detail") or "auth:login_failed"...
     method = models.CharField(max_length=8, blank=True)
-    path = models.CharField(max_length=300, blank=True)
+    # The id the URL named besides the patient (a check-in, a link, a note), if any.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     allowed = models.BooleanField()
     status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -403,7 +404,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["patient_user_id", "-at"], name="auditevent_patient_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'anonymous'} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} account {self.actor_user_id or '-'} {self.action}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:

@@ -10,7 +10,10 @@ import re
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.utils import timezone
 
 from diary.models import AuditEvent
 from tests.conftest import PASSWORD, signed_in
@@ -90,3 +93,85 @@ def test_finding_2_a_therapist_held_at_the_second_step_is_recorded_as_refused(
     assert response.status_code in (302, 403)
     rows = AuditEvent.objects.filter(patient_user_id=patient.pk)
     assert list(rows.values_list("allowed", flat=True)) == [False]
+
+
+def _every_stored_value() -> str:
+    """Every column of every audit row, as one text to search."""
+    return " ".join(str(value) for row in AuditEvent.objects.values() for value in row.values())
+
+
+def test_finding_7_erasure_leaves_no_name_and_no_health_code_in_the_audit(
+    patient: Any, therapist: Any, api: Any
+) -> None:
+    """After DELETE me the rows about Pat keep ids and route names only: neither her name nor a flag's code."""
+    code = "spinal_cord_compression_signs"
+    thea = signed_in(therapist)
+    thea.get(f"/patients/{patient.pk}")
+    api(therapist).post(f"patients/{patient.pk}/flags/{code}/acknowledge", {"note": ""})
+    api(patient).get("export", format="json")
+    assert api(patient).delete("me", {"password": PASSWORD}).status_code == 204
+
+    stored = _every_stored_value()
+    assert AuditEvent.objects.filter(patient_user_id=patient.pk).count() >= 3
+    assert "Pat Patient" not in stored
+    assert code not in stored
+    assert "/patients/" not in stored  # no free paths, only route names and ids
+
+
+def test_finding_7_an_erased_therapist_is_named_by_their_number(patient: Any, therapist: Any, api: Any) -> None:
+    """Names are looked up when the audit is read: once an account is gone it is "account N"."""
+    signed_in(therapist).get(f"/patients/{patient.pk}")
+    number = therapist.pk
+    therapist.delete()
+
+    content = signed_in(patient).get("/access").content.decode()
+    assert f"account {number}" in content
+    assert "Thea Therapist" not in content
+    access_log = api(patient).get("export", format="json").json()["access_log"]
+    assert [(row["who"], row["what"]) for row in access_log] == [(f"account {number}", "frontend:patient_detail")]
+
+
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_finding_9_anonymous_refusals_do_not_write_into_a_patients_audit(patient: Any, slash: str) -> None:
+    """Anyone on the internet could otherwise fill Pat's "Who has seen my diary" with text of their choosing."""
+    client = Client(enforce_csrf_checks=True)
+    for text in ("CALL-ME-0800-SCAM", "your therapist was fired"):
+        client.post(f"/api/v1/patients/{patient.pk}/flags/{text}/acknowledge{slash}")
+        client.post(f"/patients/{patient.pk}/flags/{text}/acknowledge")
+    assert not AuditEvent.objects.filter(patient_user_id=patient.pk).exists()
+    rows = AuditEvent.objects.filter(actor_user_id=None, allowed=False)
+    assert rows.count() == 4  # still recorded, as refusals naming nobody
+    stored = _every_stored_value()
+    assert "SCAM" not in stored
+    assert "fired" not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finding_7_the_migration_converts_existing_rows_and_keeps_the_table_append_only() -> None:
+    """Rows written before 0010 lose their names and paths; a path's object id is kept; the trigger is back."""
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes("diary")
+    executor.migrate([("diary", "0008_one_home_for_limits")])
+    old = [
+        ("Thea Therapist", "/patients/7/notes/31/delete", "frontend:note_delete"),
+        ("Thea Therapist", "/api/v1/patients/7/flags/spinal_cord_compression_signs/acknowledge", "api:x"),
+        ("Pat Patient", "/api/v1/links/12/", "api:link"),
+        ("manage.py reset_two_step", "therapist 5", "auth:second_step_reset"),
+    ]
+    with connection.cursor() as cursor:
+        for name, path, action in old:
+            cursor.execute(
+                "INSERT INTO diary_auditevent (at, actor_role, actor_name, action, method, path, allowed)"
+                " VALUES (%s, '', %s, %s, 'GET', %s, %s)",
+                [timezone.now(), name, action, path, True],
+            )
+
+    MigrationExecutor(connection).migrate(leaves)
+
+    rows = list(AuditEvent.objects.order_by("id").values_list("action", "object_id"))
+    assert rows == [("frontend:note_delete", 31), ("api:x", None), ("api:link", 12), ("auth:second_step_reset", 5)]
+    stored = _every_stored_value()
+    assert "Thea" not in stored
+    assert "spinal" not in stored
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE diary_auditevent SET allowed = %s", [False])
