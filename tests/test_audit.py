@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from diary import audit
+from diary import audit, consent
 from diary.models import AppendOnly, AuditEvent, CareLink
 from tests.conftest import PASSWORD, Api, signed_in
 from tests.frontend.pages import submit, text
@@ -91,7 +91,9 @@ class TestWhatIsRecorded:
 
     def test_sharing_ending_a_share_and_exporting_are_recorded(self, patient: Any, unlinked_therapist: Any) -> None:
         api = Api(patient)
-        link = api.post("links", {"invite_code": unlinked_therapist.invite_code}).json()
+        link = api.post(
+            "links", {"invite_code": unlinked_therapist.invite_code, "consent_version": consent.VERSION}
+        ).json()
         api.get("export", format="json")
         Api(unlinked_therapist).delete(f"links/{link['id']}")
 

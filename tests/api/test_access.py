@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from diary import consent
 from diary.models import AuditEvent, CareLink, CheckIn, FlagAcknowledgement, FlagState, User
 from tests.conftest import PASSWORD, Api, checkin_body
 
@@ -130,12 +131,13 @@ MATRIX = [
         sees_pat_note=frozenset({PAT}),
     ),
     Case("checkins/<int:checkin_id>", "DELETE", statuses(204, 404, 403, 403, 403, 401)),
+    Case("consent", "GET", statuses(200, 200, 403, 403, 403, 401)),
     Case("links", "GET", statuses(200, 200, 200, 200, 200, 401)),
     Case(
         "links",
         "POST",
         statuses(201, 201, 403, 403, 403, 401),
-        body=lambda world, caller: {"invite_code": world.people[UMA].invite_code},
+        body=lambda world, caller: {"invite_code": world.people[UMA].invite_code, "consent_version": consent.VERSION},
     ),
     Case("links/<int:link_id>", "DELETE", statuses(204, 404, 204, 404, 404, 401)),
     Case("patients", "GET", statuses(403, 403, 200, 200, 200, 401)),

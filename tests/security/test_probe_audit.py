@@ -15,7 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
-from diary.models import AuditEvent
+from diary import consent
+from diary.models import AuditEvent, CareLink
 from tests.conftest import PASSWORD, signed_in
 from tests.test_audit_routes import patient_routes
 
@@ -25,7 +26,8 @@ def test_finding_10_slash_twins_are_audited_like_their_route(patient: Any, thera
     """`/api/v1/export/` and `/api/v1/links/` are the same acts as without the slash, and recorded the same."""
     client = api(patient)
     if path.startswith("links"):
-        assert client.post(path, {"invite_code": therapist.invite_code}).status_code == 200
+        body = {"invite_code": therapist.invite_code, "consent_version": consent.VERSION}
+        assert client.post(path, body).status_code == 200
         action = "api:links"
     else:
         assert client.get(path, format="json").status_code == 200
@@ -175,3 +177,39 @@ def test_finding_7_the_migration_converts_existing_rows_and_keeps_the_table_appe
     assert "spinal" not in stored
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE diary_auditevent SET allowed = %s", [False])
+
+
+def test_finding_18_a_patient_reads_the_consent_wording_and_its_version(patient: Any, therapist: Any, api: Any) -> None:
+    """GET consent (API.md 1.1) answers what the links page shows before sharing, with its version."""
+    response = api(patient).get("consent")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] == consent.VERSION
+    for words in (*consent.WHAT_THEY_SEE, *consent.WHAT_THEY_DO):
+        assert words in body["text"]
+    assert api(therapist).get("consent").status_code == 403
+    assert api(None).get("consent").status_code == 401
+
+
+@pytest.mark.parametrize("version", [None, "", "2020-01-01", 7])
+def test_finding_18_sharing_without_the_current_consent_is_refused_and_shares_nothing(
+    patient: Any, unlinked_therapist: Any, api: Any, version: Any
+) -> None:
+    """A missing or outdated consent_version is 400: the API records no consent the caller never gave."""
+    body: dict[str, Any] = {"invite_code": unlinked_therapist.invite_code}
+    if version is not None:
+        body["consent_version"] = version
+    response = api(patient).post("links", body)
+    assert response.status_code == 400
+    assert "consent_version" in response.json()
+    assert not CareLink.objects.filter(therapist=unlinked_therapist).exists()
+
+
+def test_finding_18_sharing_with_the_current_consent_stores_it(patient: Any, unlinked_therapist: Any, api: Any) -> None:
+    response = api(patient).post(
+        "links", {"invite_code": unlinked_therapist.invite_code, "consent_version": consent.VERSION}
+    )
+    assert response.status_code == 201
+    link = CareLink.objects.get(therapist=unlinked_therapist)
+    assert link.consent_version == consent.VERSION
+    assert link.consented_at is not None
