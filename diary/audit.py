@@ -226,4 +226,7 @@ def who(event: AuditEvent, names: dict[int, str]) -> str:
 def action_words(event: AuditEvent) -> str:
     if not event.allowed:
         return "tried to open your diary and was refused"
+    if event.action.startswith("admin:"):
+        # The admin shows an account or a care link, never the diary itself (diary/admin.py).
+        return "looked at your account or your sharing in the clinic's admin"
     return ACTION_WORDS.get(event.action, "opened your diary")

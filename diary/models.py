@@ -37,6 +37,9 @@ def validate_timezone(value: str) -> None:
 class Role(models.TextChoices):
     PATIENT = "patient", "Patient"
     THERAPIST = "therapist", "Therapist"
+    # The clinic's administrators (createsuperuser): the admin's accounts, care links and invite
+    # codes, and nobody's diary.
+    STAFF = "staff", "Clinic staff"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -53,14 +56,15 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
-        fields.setdefault("role", Role.THERAPIST)
+        # Staff, not a therapist: an administrator reads no diary (SECURITY.md, "What the admin may see").
+        fields.setdefault("role", Role.STAFF)
         if fields["role"] == Role.THERAPIST:
             fields.setdefault("invite_code", new_invite_code())
         return self.create_user(email, password, **fields)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who signs in: a patient keeping a diary, or a therapist reading them."""
+    """A person who signs in: a patient keeping a diary, a therapist reading them, or the clinic's staff (the admin)."""
 
     email = models.EmailField(unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
@@ -84,7 +88,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(role="therapist", invite_code__isnull=False) | Q(role="patient", invite_code__isnull=True),
+                condition=Q(role="therapist", invite_code__isnull=False)
+                | Q(role__in=["patient", "staff"], invite_code__isnull=True),
                 name="user_invite_code_iff_therapist",
             ),
         ]

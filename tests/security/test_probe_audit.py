@@ -10,13 +10,14 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib import admin as django_admin
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
-from diary import consent
-from diary.models import AuditEvent, CareLink
+from diary import consent, selectors
+from diary.models import AuditEvent, CareLink, Role, User
 from tests.conftest import PASSWORD, signed_in
 from tests.test_audit_routes import patient_routes
 
@@ -213,3 +214,53 @@ def test_finding_18_sharing_with_the_current_consent_stores_it(patient: Any, unl
     link = CareLink.objects.get(therapist=unlinked_therapist)
     assert link.consent_version == consent.VERSION
     assert link.consented_at is not None
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    """Ada: the clinic's administrator, made as createsuperuser makes her."""
+    return User.objects.create_superuser(email="ada@example.com", password=PASSWORD)
+
+
+def test_finding_5_a_superuser_is_staff_not_a_therapist(admin_user: Any, patient: Any, api: Any) -> None:
+    """createsuperuser makes a staff account: no invite code, nobody's diary, no patient or therapist pages."""
+    assert admin_user.role == Role.STAFF
+    assert admin_user.invite_code is None
+    assert list(selectors.patients_visible_to(admin_user)) == []
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get(f"/patients/{patient.pk}").status_code in (403, 404)
+    assert client.get("/history").status_code == 403
+    assert client.get("/").status_code == 302  # to the admin: she keeps no diary
+    assert client.get(f"/api/v1/patients/{patient.pk}/checkins").status_code in (403, 404)
+    assert client.get("/api/v1/checkins").status_code == 403
+
+
+def test_finding_5_the_admin_shows_no_health_data(admin_user: Any, patient: Any) -> None:
+    """Accounts, care links and invite codes only: no check-ins, flags or notes; accounts without health fields."""
+    registered = {model._meta.label for model in django_admin.site._registry}
+    assert {"diary.CheckIn", "diary.FlagState", "diary.TherapistNote", "diary.FlagAcknowledgement"}.isdisjoint(
+        registered
+    )
+    assert not any(label.startswith("diary.") and "Check" in label for label in registered)
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/diary/user/{patient.pk}/change/")
+    assert page.status_code == 200
+    assert "therapy_started_on" not in page.content.decode()
+    assert client.get("/admin/diary/carelink/add/").status_code == 403  # a link is the patient's consent
+
+
+def test_finding_5_an_admin_opening_a_patients_account_is_in_her_audit(
+    admin_user: Any, patient: Any, therapist: Any
+) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get(f"/admin/diary/user/{patient.pk}/change/").status_code == 200
+    rows = AuditEvent.objects.filter(patient_user_id=patient.pk, actor_user_id=admin_user.pk)
+    assert list(rows.values_list("action", "allowed")) == [("admin:diary_user_change", True)]
+    link = CareLink.objects.get(patient=patient, therapist=therapist)
+    assert client.get(f"/admin/diary/carelink/{link.pk}/change/").status_code == 200
+    assert rows.filter(action="admin:diary_carelink_change", object_id=link.pk).count() == 1
+    content = signed_in(patient).get("/access").content.decode()
+    assert "in the clinic&#x27;s admin" in content or "in the clinic's admin" in content
