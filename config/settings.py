@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "diary.middleware.AuditMiddleware",
+    # OPTIONS on patients/{id}/... passes the gatekeeper too (404 to anyone not linked).
+    "diary.middleware.PatientOptionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After sign-in and messages: ends idle or old sessions, and says why on the sign-in page.
     "diary.sessions.SessionLimitsMiddleware",

@@ -10,7 +10,9 @@ row says what actually happened (the status), whatever the view did:
 - a patient's own sensitive acts (exporting, sharing, ending a share, erasing the account), from
   AUDITED below; a view that acted on a patient the URL does not name (a therapist ending a link)
   sets `request.audit_patient_ids` too;
-- every refusal: 401, 403, 404 from a view, and a page that sent its visitor to sign in.
+- every refusal: 401, 403, 404 from a view, and a page that sent its visitor to sign in or to the
+  second step of signing in (diary/mfa.py); what did not show data is never recorded as allowed,
+  and an OPTIONS that was not refused is not recorded at all (it shows nothing).
 Sign-ins and sign-outs come from Django's auth signals (diary/apps.py).
 """
 
@@ -48,6 +50,12 @@ def shown(request: Any, patient_ids: Iterable[int]) -> None:
     target.audit_patient_ids = list(patient_ids)
 
 
+def refused(request: HttpRequest) -> None:
+    """Tell the audit that this request was turned away although its answer is not an error (a page
+    that sends a therapist to the second step of signing in shows nothing)."""
+    request.audit_refused = True  # type: ignore[attr-defined]
+
+
 def client_address(request: HttpRequest) -> str | None:
     """The client's address, through as many proxies as NUM_PROXIES says (the same rule as the throttles)."""
     address = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
@@ -55,9 +63,26 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 def _actor(user: Any) -> dict[str, Any]:
+    # The id only: the name is looked up when the audit is read (names_of), so erasing an account
+    # leaves no name behind.
     if user is None or not user.is_authenticated:
-        return {"actor_user_id": None, "actor_role": "", "actor_name": ""}
-    return {"actor_user_id": user.pk, "actor_role": user.role, "actor_name": user.name[:200]}
+        return {"actor_user_id": None, "actor_role": ""}
+    return {"actor_user_id": user.pk, "actor_role": user.role}
+
+
+def _object_id(request: HttpRequest) -> int | None:
+    """The id the URL named besides the patient (checkin_id, link_id, note_id), if any.
+
+    Kept instead of the path: a path can carry a flag's code (health data) or any text a caller
+    typed, and the URL's name says the rest.
+    """
+    match = request.resolver_match
+    if match is None:
+        return None
+    for name, value in match.kwargs.items():
+        if name.endswith("_id") and name != "patient_id":
+            return selectors.id_or_none(value)
+    return None
 
 
 def record(
@@ -74,7 +99,7 @@ def record(
         **_actor(actor if actor is not None else getattr(request, "user", None)),
         "action": action[:64],
         "method": request.method or "",
-        "path": request.path[:300],  # the path only: a query string could carry anything
+        "object_id": _object_id(request),
         "ip": client_address(request),
         "allowed": allowed,
         "status": status,
@@ -98,18 +123,25 @@ def record_request(request: HttpRequest, response: HttpResponse) -> None:
     if match is None or not match.view_name:
         return  # an address that matches nothing is not an access to anyone's data
     user = getattr(request, "user", None)
-    refused = response.status_code in REFUSED or _sent_to_sign_in(response)
+    refused = response.status_code in REFUSED or _sent_to_sign_in(response) or getattr(request, "audit_refused", False)
+    if request.method == "OPTIONS" and not refused:
+        return  # it describes the URL and shows nothing of anyone's diary
     named = match.kwargs.get("patient_id")
     shown: list[int] | None = getattr(request, "audit_patient_ids", None)
     own_act = request.method in AUDITED.get(match.view_name, set())
     if named is None and shown is None and not own_act and not refused:
         return
-    if named is not None:
+    signed_in = user is not None and user.is_authenticated
+    if named is not None and signed_in:
         patients: list[int | None] = [selectors.id_or_none(named)]
+    elif named is not None:
+        # Someone not signed in is refused without touching the patient's record: otherwise anyone
+        # could fill a patient's "Who has seen my diary" by naming their number in a URL.
+        patients = [None]
     elif shown is not None:
         patients = list(shown) or [None]
-    elif own_act and user is not None and user.is_authenticated and user.role == "patient":
-        patients = [user.pk]
+    elif own_act and signed_in:
+        patients = [own(user)]
     else:
         patients = [None]
     record(
@@ -161,6 +193,7 @@ def own(user: User | None) -> int | None:
 ACTION_WORDS = {
     "frontend:home": "saw you in their list of patients",
     "api:patients": "saw you in their list of patients",
+    "api:links": "saw you in their list of patients",
     "frontend:patient_detail": "opened your diary",
     "frontend:patient_chart": "looked at your charts",
     "frontend:patient_sparkline": "saw your pain line in their list",
@@ -177,7 +210,23 @@ ACTION_WORDS = {
 }
 
 
+def names_of(events: Iterable[AuditEvent]) -> dict[int, str]:
+    """The current names of the people who did these things, by id; an erased account has none."""
+    ids = {event.actor_user_id for event in events if event.actor_user_id is not None}
+    return {user.pk: user.name for user in User.objects.filter(pk__in=ids).only("pk", "display_name", "email")}
+
+
+def who(event: AuditEvent, names: dict[int, str]) -> str:
+    """What to call the actor: their name, "account 17" once erased, "" for someone not signed in."""
+    if event.actor_user_id is None:
+        return ""
+    return names.get(event.actor_user_id, f"account {event.actor_user_id}")
+
+
 def action_words(event: AuditEvent) -> str:
     if not event.allowed:
         return "tried to open your diary and was refused"
+    if event.action.startswith("admin:"):
+        # The admin shows an account or a care link, never the diary itself (diary/admin.py).
+        return "looked at your account or your sharing in the clinic's admin"
     return ACTION_WORDS.get(event.action, "opened your diary")

@@ -20,3 +20,10 @@ WHAT_THEY_DO = (
     "Every time they open your diary is recorded, and you can see it under “Who has seen my diary”.",
     "You can end sharing at any time; they lose access at once.",
 )
+
+
+def text() -> str:
+    """The same words as one plain text, for the API's GET consent (a client shows them before sharing)."""
+    seen = "\n".join(f"- {item}" for item in WHAT_THEY_SEE)
+    done = "\n".join(f"- {item}" for item in WHAT_THEY_DO)
+    return f"When you share your diary with a therapist, they see:\n{seen}\n\n{done}"

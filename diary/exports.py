@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from diary import audit
 from diary.models import CHECKIN_FIELDS, AuditEvent, CheckIn, Symptom, User
 
 # Every field of a check-in, after the ones the server adds.
@@ -78,13 +79,15 @@ def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
 
 def access_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
     """Who has seen the diary, for the patient's own export: the same record as their page shows."""
+    events = list(events)
+    names = audit.names_of(events)
     return [
         {
             "at": event.at.isoformat(),
-            "who": event.actor_name or None,
+            "who": audit.who(event, names) or None,
             "role": event.actor_role or None,
             "what": event.action,
-            "path": event.path,
+            "object_id": event.object_id,
             "from": event.ip,
             "allowed": event.allowed,
         }

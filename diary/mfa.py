@@ -31,6 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
+from diary import audit
 from diary.models import User
 from diary.paths import is_api
 
@@ -151,5 +152,6 @@ class SecondStepMiddleware:
             return None
         if is_api(request):
             return JsonResponse({"detail": NEEDS_SECOND_STEP}, status=403)
+        audit.refused(request)  # the redirect shows nothing: the audit records a refusal
         step = "frontend:second_step" if is_set_up(request.user) else "frontend:second_step_setup"  # type: ignore[arg-type]
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
-from diary import audit
+from diary import audit, selectors
 
 
 class NoStoreMiddleware:
@@ -38,3 +39,23 @@ class AuditMiddleware:
         response = self.get_response(request)
         audit.record_request(request, response)
         return response
+
+
+class PatientOptionsMiddleware:
+    """Answer OPTIONS on a path that names a patient only to someone who may see that patient, else 404.
+
+    API.md: a therapist who is not linked gets 404 on every path under patients/{id}/. The views
+    run the gatekeeper for the methods they serve, but OPTIONS is answered before any of them
+    (DRF describes the view; a POST-only page answers 405), so it is gated here, by the same
+    gatekeeper, for every such route at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> None:
+        if request.method == "OPTIONS" and "patient_id" in kwargs:
+            selectors.patient_for(request.user, kwargs["patient_id"])  # type: ignore[arg-type]

@@ -37,6 +37,9 @@ def validate_timezone(value: str) -> None:
 class Role(models.TextChoices):
     PATIENT = "patient", "Patient"
     THERAPIST = "therapist", "Therapist"
+    # The clinic's administrators (createsuperuser): the admin's accounts, care links and invite
+    # codes, and nobody's diary.
+    STAFF = "staff", "Clinic staff"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -53,14 +56,15 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
-        fields.setdefault("role", Role.THERAPIST)
+        # Staff, not a therapist: an administrator reads no diary (SECURITY.md, "What the admin may see").
+        fields.setdefault("role", Role.STAFF)
         if fields["role"] == Role.THERAPIST:
             fields.setdefault("invite_code", new_invite_code())
         return self.create_user(email, password, **fields)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who signs in: a patient keeping a diary, or a therapist reading them."""
+    """A person who signs in: a patient keeping a diary, a therapist reading them, or the clinic's staff (the admin)."""
 
     email = models.EmailField(unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
@@ -87,7 +91,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(role="therapist", invite_code__isnull=False) | Q(role="patient", invite_code__isnull=True),
+                condition=Q(role="therapist", invite_code__isnull=False)
+                | Q(role__in=["patient", "staff"], invite_code__isnull=True),
                 name="user_invite_code_iff_therapist",
             ),
         ]
@@ -381,20 +386,21 @@ class AuditEvent(models.Model):
     """One access to a patient's diary, or one security event (sign-in, link, export, erasure): append-only.
 
     People are kept as plain ids, not foreign keys, so no later change (an account erased, a
-    link ended) ever updates a row; the database refuses updates too (migration 0004). The
-    actor's name is copied at the time, so the patient's "Who has seen my diary" still names a
-    therapist whose account is gone. No health data: what was opened is the URL's name and path
-    (ids only, never a query string), not what it showed.
+    link ended) ever updates a row; the database refuses updates too (migration 0004). No names
+    and no free text: names are looked up when the audit is read (diary/audit.py), so an erased
+    account is "account 17" everywhere at once, and what was opened is the URL's name and the id
+    of the object it named, never the path (a flag's code is health data; a path is the caller's
+    text). No health data.
     """
 
     at = models.DateTimeField(default=now, db_index=True)
     actor_user_id = models.PositiveBigIntegerField(null=True, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)
-    actor_name = models.CharField(max_length=200, blank=True)
     patient_user_id = models.PositiveBigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=64)  # a URL's name ("frontend:patient_detail") or "auth:login_failed"...
     method = models.CharField(max_length=8, blank=True)
-    path = models.CharField(max_length=300, blank=True)
+    # The id the URL named besides the patient (a check-in, a link, a note), if any.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     allowed = models.BooleanField()
     status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -406,7 +412,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["patient_user_id", "-at"], name="auditevent_patient_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'anonymous'} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} account {self.actor_user_id or '-'} {self.action}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:

@@ -224,4 +224,5 @@ class MeView(APIView):
         audit.record(request._request, "account:delete", allowed=True, actor=user, patient_ids=[audit.own(user)])
         logout(request._request)
         services.account_delete(user=user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        # As signing out: the phone keeps nothing of an erased diary (the offline outbox, the caches).
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"Clear-Site-Data": sessions.CLEAR_SITE_DATA})

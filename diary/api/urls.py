@@ -34,6 +34,7 @@ urlpatterns = [
     *both("export", export.ExportView.as_view(), "export"),
     *both("checkins", checkins.CheckinListCreateView.as_view(), "checkins"),
     *both("checkins/<int:checkin_id>", checkins.CheckinDetailView.as_view(), "checkin"),
+    *both("consent", links.ConsentView.as_view(), "consent"),
     *both("links", links.LinkListCreateView.as_view(), "links"),
     *both("links/<int:link_id>", links.LinkDetailView.as_view(), "link"),
     *both("patients", patients.PatientListView.as_view(), "patients"),

@@ -34,6 +34,9 @@ RECENT_CHECKINS = 3
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_therapist:
         return therapist_home(request)
+    if not request.user.is_patient:
+        # Clinic staff keep no diary and read none: their place is the admin.
+        return redirect("admin:index")
     return _checkin_page(request)
 
 

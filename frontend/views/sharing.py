@@ -76,10 +76,11 @@ def access_log(request: HttpRequest) -> HttpResponse:
     charts, 7 times, 14:02 to 14:03").
     """
     page = Paginator(audit.events_about(request.user), ACCESS_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    names = audit.names_of(page.object_list)
     lines = []
     for (_, day, words, name), events in groupby(
         page.object_list,
-        key=lambda e: (e.actor_user_id, timezone.localdate(e.at), audit.action_words(e), e.actor_name),
+        key=lambda e: (e.actor_user_id, timezone.localdate(e.at), audit.action_words(e), audit.who(e, names)),
     ):
         run = list(events)
         lines.append({"day": day, "who": name or "Someone not signed in", "words": words, "events": run})

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from diary import consent
 from diary.models import AuditEvent, CareLink, CheckIn, FlagAcknowledgement, FlagState, User
 from tests.conftest import PASSWORD, Api, checkin_body
 
@@ -132,12 +133,13 @@ MATRIX = [
         sees_pat_note=frozenset({PAT}),
     ),
     Case("checkins/<int:checkin_id>", "DELETE", statuses(204, 404, 403, 403, 403, 401)),
+    Case("consent", "GET", statuses(200, 200, 403, 403, 403, 401)),
     Case("links", "GET", statuses(200, 200, 200, 200, 200, 401)),
     Case(
         "links",
         "POST",
         statuses(201, 201, 403, 403, 403, 401),
-        body=lambda world, caller: {"invite_code": world.people[UMA].invite_code},
+        body=lambda world, caller: {"invite_code": world.people[UMA].invite_code, "consent_version": consent.VERSION},
     ),
     Case("links/<int:link_id>", "DELETE", statuses(204, 404, 204, 404, 404, 401)),
     Case("patients", "GET", statuses(403, 403, 200, 200, 200, 401)),
@@ -271,7 +273,8 @@ def test_it_answers_each_caller_as_the_matrix_says(world: World, case: Case, cal
         assert before == database_state(), "a refused request changed the database"
     if response.status_code in (401, 403, 404):
         caller_id = world.people[caller].pk if world.people[caller] is not None else None  # type: ignore[union-attr]
-        refusals = AuditEvent.objects.filter(path=response.wsgi_request.path, allowed=False, actor_user_id=caller_id)
+        action = response.wsgi_request.resolver_match.view_name
+        refusals = AuditEvent.objects.filter(action=action, allowed=False, actor_user_id=caller_id)
         assert refusals.filter(status=response.status_code).exists(), "a refusal is missing from the access audit"
 
     text = response.content.decode()

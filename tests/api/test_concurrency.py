@@ -20,7 +20,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from diary import flags
+from diary import consent, flags
 from diary.models import CareLink, CheckIn, User
 from tests.api.test_flags import assert_stored_flags_are_fresh
 from tests.conftest import Api, checkin_body
@@ -105,7 +105,7 @@ def test_it_gives_the_uuid_to_one_patient_when_two_race_for_it(patient: Any, oth
 
 def test_it_makes_one_link_when_the_same_code_is_sent_at_once(patient: Any, unlinked_therapist: Any) -> None:
     """Eight simultaneous POST links with one code: one 201, seven 200, one active link."""
-    body = {"invite_code": unlinked_therapist.invite_code}
+    body = {"invite_code": unlinked_therapist.invite_code, "consent_version": consent.VERSION}
     clients = [ready_client(patient) for _ in range(THREADS)]
 
     responses = race([poster(client, token, "/api/v1/links", body) for client, token in clients])

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.throttling import ScopedRateThrottle
 
-from diary import services
+from diary import consent, services
 from diary.models import CareLink, User
 from tests.conftest import PASSWORD, checkin_body
 
@@ -33,7 +33,7 @@ def uma(unlinked_therapist: Any) -> Any:
 )
 def test_it_links_a_patient_by_invite_code_as_people_type_it(patient: Any, uma: Any, api: Any, typed: str) -> None:
     """Case, dashes, spaces and O/0, I/1, L/1 confusions all find the therapist: 201 with the link."""
-    response = api(patient).post("links", {"invite_code": typed})
+    response = api(patient).post("links", {"invite_code": typed, "consent_version": consent.VERSION})
 
     assert response.status_code == 201, response.content
     data = response.json()
@@ -47,8 +47,8 @@ def test_it_links_a_patient_by_invite_code_as_people_type_it(patient: Any, uma: 
 def test_it_answers_an_existing_link_again_with_200(patient: Any, uma: Any, api: Any) -> None:
     """Linking twice to the same therapist is 200 with the same link, and no second row."""
     client = api(patient)
-    first = client.post("links", {"invite_code": CODE})
-    again = client.post("links", {"invite_code": "ab01c-d01ef"})
+    first = client.post("links", {"invite_code": CODE, "consent_version": consent.VERSION})
+    again = client.post("links", {"invite_code": "ab01c-d01ef", "consent_version": consent.VERSION})
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert CareLink.objects.filter(therapist=uma).count() == 1
@@ -57,7 +57,7 @@ def test_it_answers_an_existing_link_again_with_200(patient: Any, uma: Any, api:
 @pytest.mark.parametrize("typed", ["AB01CD01EE", "AB01CD01E", "AB01CD01EFA", "----", "ZZZZZZZZZZ"])
 def test_it_answers_an_unknown_code_with_404(patient: Any, uma: Any, api: Any, typed: str) -> None:
     """A code no therapist has is 404 and links nobody."""
-    response = api(patient).post("links", {"invite_code": typed})
+    response = api(patient).post("links", {"invite_code": typed, "consent_version": consent.VERSION})
     assert response.status_code == 404
     assert "Uma" not in response.content.decode()
     assert not CareLink.objects.filter(therapist=uma).exists()
@@ -75,14 +75,14 @@ def test_it_refuses_a_missing_or_absurd_code_with_400(patient: Any, api: Any, bo
 def test_it_does_not_link_to_a_deactivated_therapist(patient: Any, uma: Any, api: Any) -> None:
     """A therapist whose account the clinic switched off cannot be linked to: 404."""
     User.objects.filter(pk=uma.pk).update(is_active=False)
-    response = api(patient).post("links", {"invite_code": CODE})
+    response = api(patient).post("links", {"invite_code": CODE, "consent_version": consent.VERSION})
     assert response.status_code == 404
     assert not CareLink.objects.exists()
 
 
 def test_it_refuses_a_therapist_linking(therapist: Any, uma: Any, api: Any) -> None:
     """Only patients share a diary: a therapist posting a code gets 403 and no link."""
-    response = api(therapist).post("links", {"invite_code": CODE})
+    response = api(therapist).post("links", {"invite_code": CODE, "consent_version": consent.VERSION})
     assert response.status_code == 403
     assert not CareLink.objects.filter(therapist=uma).exists()
 
@@ -92,8 +92,13 @@ def test_it_throttles_guessing_invite_codes(patient: Any, uma: Any, api: Any) ->
     allowed = ScopedRateThrottle().parse_rate(ScopedRateThrottle.THROTTLE_RATES["link"])[0]
     client = api(patient)
     for attempt in range(allowed):
-        assert client.post("links", {"invite_code": f"ZZZZZZZZ{attempt:02d}"}).status_code == 404
-    response = client.post("links", {"invite_code": CODE})
+        assert (
+            client.post(
+                "links", {"invite_code": f"ZZZZZZZZ{attempt:02d}", "consent_version": consent.VERSION}
+            ).status_code
+            == 404
+        )
+    response = client.post("links", {"invite_code": CODE, "consent_version": consent.VERSION})
     assert response.status_code == 429
     assert not CareLink.objects.filter(therapist=uma).exists()
     # Reading links is not throttled.
@@ -104,11 +109,13 @@ def test_it_stops_an_old_code_once_the_therapist_rotates_it(
     patient: Any, other_patient: Any, uma: Any, api: Any
 ) -> None:
     """After invite_code_rotate the old code is 404, the new one links, and existing links stay."""
-    assert api(other_patient).post("links", {"invite_code": CODE}).status_code == 201
+    assert (
+        api(other_patient).post("links", {"invite_code": CODE, "consent_version": consent.VERSION}).status_code == 201
+    )
     new_code = services.invite_code_rotate(therapist=uma)
 
-    old = api(patient).post("links", {"invite_code": CODE})
-    new = api(patient).post("links", {"invite_code": new_code.lower()})
+    old = api(patient).post("links", {"invite_code": CODE, "consent_version": consent.VERSION})
+    new = api(patient).post("links", {"invite_code": new_code.lower(), "consent_version": consent.VERSION})
 
     assert new_code != CODE
     assert old.status_code == 404
@@ -125,7 +132,9 @@ def test_it_relinks_after_a_link_ended(patient: Any, ended_therapist: Any, api: 
     ed = api(ended_therapist)
     assert ed.get(f"patients/{patient.pk}/checkins").status_code == 404
 
-    response = api(patient).post("links", {"invite_code": ended_therapist.invite_code})
+    response = api(patient).post(
+        "links", {"invite_code": ended_therapist.invite_code, "consent_version": consent.VERSION}
+    )
 
     assert response.status_code == 201
     assert CareLink.objects.filter(patient=patient, therapist=ended_therapist).count() == 2

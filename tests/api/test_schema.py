@@ -24,6 +24,7 @@ API_MD_PATHS = {
     "/api/v1/export": {"get"},
     "/api/v1/checkins": {"get", "post"},
     "/api/v1/checkins/{id}": {"get", "patch", "delete"},
+    "/api/v1/consent": {"get"},  # API.md 1.1, "Consent when sharing"
     "/api/v1/links": {"get", "post"},
     "/api/v1/links/{id}": {"delete"},
     "/api/v1/patients": {"get"},

@@ -160,18 +160,17 @@ def world() -> dict[str, Any]:
         patient=pat, therapist=thea, written_on=checkin.local_date - timedelta(days=1), text="Phoned: new exercises"
     )
     # What "Who has seen my diary" lists: Thea's looks, and a refused one.
-    seen = {"patient_user_id": pat.pk, "method": "GET", "ip": "127.0.0.1", "path": f"/patients/{pat.pk}"}
+    seen = {"patient_user_id": pat.pk, "method": "GET", "ip": "127.0.0.1"}
     AuditEvent.objects.create(
         actor_user_id=thea.pk,
         actor_role="therapist",
-        actor_name=thea.name,
         action="frontend:patient_detail",
         allowed=True,
         status=200,
         **seen,
     )
     AuditEvent.objects.create(
-        actor_name="Someone Else",
+        actor_user_id=999999,  # an erased account: "account 999999"
         actor_role="therapist",
         action="frontend:patient_detail",
         allowed=False,

@@ -7,10 +7,11 @@ fails here until someone decides, in ACCESS below, who may open it.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import URLPattern, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from diary import selectors, services
@@ -110,8 +111,11 @@ def frontend_pages() -> dict[str, URLPattern]:
 
 
 def refusal_recorded(visitor: Any, url: str) -> bool:
-    """The access audit has a refusal of this path for this visitor (anonymous: nobody named)."""
-    events = AuditEvent.objects.filter(path=url, allowed=False)
+    """The access audit has a refusal of this page for this visitor (anonymous: nobody named).
+
+    The audit keeps the URL's name, not its path (issue 12, finding 7).
+    """
+    events = AuditEvent.objects.filter(action=resolve(urlsplit(url).path).view_name, allowed=False)
     return events.filter(actor_user_id=visitor.pk if visitor is not None else None).exists()
 
 

@@ -28,10 +28,10 @@ class Command(BaseCommand):
         # Not a request, so written here: who was reset, by the command line.
         AuditEvent.objects.create(
             actor_user_id=None,
-            actor_name="manage.py reset_two_step",
+            actor_role="manage.py",
             action="auth:second_step_reset",
             patient_user_id=None,
             allowed=True,
-            path=f"therapist {therapist.pk}",
+            object_id=therapist.pk,
         )
         self.stdout.write(f"Two-step sign-in reset for {therapist.email}; they set it up again at their next sign-in.")
