@@ -65,7 +65,7 @@ def paths_to_object_ids(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0008_one_home_for_limits"),
+        ("diary", "0009_signup_pending"),
     ]
 
     operations = [
