@@ -221,7 +221,23 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters and other shared state. Every app process must see the same counts, or with
+# N processes each limit is N times looser: production sets CACHE_URL (redis://host:6379/0);
+# without it each process keeps its own in memory, which is only for development
+# (check --deploy warns, diary.W001).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a Redis URL (redis://, rediss:// or unix://); got {CACHE_URL!r}")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        if CACHE_URL
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": CACHE_URL,
+        # Lets several apps (or test runs) share one Redis database without reading each other's keys.
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["diary.api.common.SessionAuthentication"],

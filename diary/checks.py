@@ -35,3 +35,18 @@ def email_backend_delivers(app_configs: Any, **kwargs: Any) -> list[checks.Check
             id="diary.E001",
         )
     ]
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def cache_is_shared(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Warning diary.W001: a per-process cache gives each worker its own throttle counts."""
+    if settings.DEBUG or settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache":
+        return []
+    return [
+        checks.Warning(
+            "No CACHE_URL: each app process keeps its own cache, so with several processes or servers every "
+            "rate limit (sign-in, sign-up, invite codes) is that many times looser.",
+            hint="Set CACHE_URL=redis://host:6379/0 (README: Configuration).",
+            id="diary.W001",
+        )
+    ]

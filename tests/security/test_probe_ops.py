@@ -5,9 +5,19 @@ Each test is named after the finding it keeps closed.
 
 from __future__ import annotations
 
+import http.cookiejar
 import io
+import json
+import os
+import socket
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,7 +29,7 @@ from django.test import override_settings
 
 from diary import backups, checks
 from diary.models import User
-from tests.test_settings import PRODUCTION, run_django
+from tests.test_settings import PRODUCTION, ROOT, run_django
 
 
 @override_settings(DEBUG=False)
@@ -63,3 +73,93 @@ def test_finding_4_check_deploy_refuses_an_email_backend_that_keeps_mail_on_the_
 def test_finding_4_only_a_real_email_backend_passes_in_production(backend: str, debug: bool, errors: list[str]) -> None:
     with override_settings(EMAIL_BACKEND=backend, DEBUG=debug):
         assert [message.id for message in checks.email_backend_delivers(None)] == errors
+
+
+def test_finding_8_check_deploy_warns_without_a_shared_cache() -> None:
+    """Without CACHE_URL each worker keeps its own throttle counts: a warning, diary.W001."""
+    result = run_django({**PRODUCTION, "CACHE_URL": ""}, "check", "--deploy")
+    assert "diary.W001" in result.stdout + result.stderr
+
+
+def test_finding_8_cache_url_selects_redis() -> None:
+    script = "from django.conf import settings as s; c = s.CACHES['default']; print(c['BACKEND'], c['KEY_PREFIX'])"
+    result = run_django({**PRODUCTION, "CACHE_KEY_PREFIX": "clinic-a"}, "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["django.core.cache.backends.redis.RedisCache", "clinic-a"]
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """One `runserver --noreload` process: an app server of its own, sharing only the database and the cache."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{self.port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.csrf = json.load(self.opener.open(self.url("/api/v1/auth/csrf"), timeout=5))["csrfToken"]
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def failed_sign_in(self, email: str) -> int:
+        body = json.dumps({"email": email, "password": "wrong password here"}).encode()
+        headers = {"Content-Type": "application/json", "X-CSRFToken": self.csrf, "Referer": self.url("/")}
+        login = self.url("/api/v1/auth/login")  # always http://127.0.0.1
+        request = urllib.request.Request(login, data=body, headers=headers, method="POST")  # noqa: S310
+        try:
+            return int(self.opener.open(request, timeout=10).status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.mark.skipif(not os.environ.get("CACHE_URL"), reason="needs a shared cache: set CACHE_URL=redis://... (.ci/run)")
+def test_finding_8_two_app_servers_share_one_throttle(tmp_path: Path) -> None:
+    """The 11th failed sign-in from one address in a minute is refused, whichever of two servers answers.
+
+    Before CACHE_URL each process counted alone, so two servers let through twenty.
+    """
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        "CACHE_KEY_PREFIX": f"two-servers-{uuid.uuid4().hex}",  # counts start at zero, apart from other runs
+        "THROTTLE_LOGIN": "10/min",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
+    first = Server(env)
+    try:
+        second = Server(env)
+        try:
+            # Five each, a different email every time so that no account lockout is involved.
+            answers = [server.failed_sign_in(f"n{n}@example.com") for n in range(5) for server in (first, second)]
+            assert answers == [400] * 10
+            assert first.failed_sign_in("eleven@example.com") == 429
+            assert second.failed_sign_in("twelve@example.com") == 429
+        finally:
+            second.stop()
+    finally:
+        first.stop()
