@@ -253,7 +253,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "diary.api.common.exception_handler",
     # Who a client is, for throttling: with N trusted proxies in front, the Nth address from the
     # right of X-Forwarded-For (which the client cannot forge); with 0, the socket's address.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0 if DEBUG else 1),
+    # 0 unless set: counting a proxy that is not there would let a client name its own address.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # ?format= is the export format, not DRF's renderer override.
     "URL_FORMAT_OVERRIDE": None,

@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
-from diary import backups, checks
+from diary import audit, backups, checks
 from diary.models import User
 from tests.test_settings import PRODUCTION, ROOT, run_django
 
@@ -163,3 +163,25 @@ def test_finding_8_two_app_servers_share_one_throttle(tmp_path: Path) -> None:
             second.stop()
     finally:
         first.stop()
+
+
+def test_finding_14_num_proxies_defaults_to_none_in_production() -> None:
+    """With no proxy in front, trusting X-Forwarded-For would let the client choose its own address."""
+    script = "from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    result = run_django(PRODUCTION, "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0"
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-address", "1.2.3.4<script>", "999.1.1.1", "", " "])
+def test_finding_14_only_a_valid_address_is_stored(forwarded: str, settings: Any) -> None:
+    """Behind a proxy the forwarded address is used only if it is an IP address; otherwise the socket's."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.9")
+    assert audit.client_address(request) == "10.0.0.9"
+
+
+def test_finding_14_a_valid_forwarded_address_is_used_behind_a_proxy(settings: Any) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="2001:db8::1, 203.0.113.7", REMOTE_ADDR="10.0.0.9")
+    assert audit.client_address(request) == "203.0.113.7"
