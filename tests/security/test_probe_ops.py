@@ -27,7 +27,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
 
-from diary import audit, backups, checks
+from diary import audit, backups, checks, exports
 from diary.models import User
 from tests.test_settings import PRODUCTION, ROOT, run_django
 
@@ -185,3 +185,17 @@ def test_finding_14_a_valid_forwarded_address_is_used_behind_a_proxy(settings: A
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="2001:db8::1, 203.0.113.7", REMOTE_ADDR="10.0.0.9")
     assert audit.client_address(request) == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [" =1+1", "  @SUM(A1)", "\n=1+1", "\n\n-1", " \t+1", "＝1+1", "＋1", "－1", "＠SUM(A1)", " ＝HYPERLINK(1)", "﹦1"],
+)
+def test_finding_20b_csv_escapes_formulas_behind_whitespace_and_in_full_width(text: str) -> None:
+    """Spreadsheets trim leading whitespace and read full-width ＝ as =: both still start a formula."""
+    assert exports._cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Slept badly", " slept badly", "2026-03-01", "lower_back;hip"])
+def test_finding_20b_csv_leaves_ordinary_text_alone(text: str) -> None:
+    assert exports._cell(text) == text
