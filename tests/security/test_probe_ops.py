@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 import uuid
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
+from django.urls import get_resolver
 
-from diary import audit, backups, checks, exports
+from diary import audit, backups, checks, exports, limits
 from diary.models import User
+from tests.conftest import checkin_body
 from tests.test_settings import PRODUCTION, ROOT, run_django
 
 
@@ -199,3 +202,38 @@ def test_finding_20b_csv_escapes_formulas_behind_whitespace_and_in_full_width(te
 @pytest.mark.parametrize("text", ["Slept badly", " slept badly", "2026-03-01", "lower_back;hip"])
 def test_finding_20b_csv_leaves_ordinary_text_alone(text: str) -> None:
     assert exports._cell(text) == text
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000, "[" * 100 + "]" * 100, '{"a":' * 200 + "1" + "}" * 200])
+def test_finding_15_deeply_nested_json_is_a_400(patient: Any, api: Any, body: str) -> None:
+    """50,000 nested `[` made the parser recurse until it crashed (500); no request of ours is deeper than a few."""
+    response = api(patient).post("checkins", body)
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-02", "1899-12-31", "2101-01-01", "9999-12-31"])
+def test_finding_15_a_therapy_start_outside_1900_to_2100_is_a_400(patient: Any, api: Any, day: str) -> None:
+    """Year 1 overflowed the trend module's date arithmetic (500); no therapy started before 1900 or after 2100."""
+    api(patient).post("checkins", checkin_body())
+    response = api(patient).patch("me", {"therapy_started_on": day})
+    assert response.status_code == 400
+    assert response.json() == {"therapy_started_on": [limits.THERAPY_START_OUT_OF_RANGE]}
+    patient.refresh_from_db()
+    assert patient.therapy_started_on is None
+
+
+def test_finding_15_a_therapy_start_in_range_is_kept(patient: Any, api: Any) -> None:
+    response = api(patient).patch("me", {"therapy_started_on": "1900-01-01"})
+    assert response.status_code == 200
+    patient.refresh_from_db()
+    assert patient.therapy_started_on == date(1900, 1, 1)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/checkins", "/checkin"])
+def test_finding_15_the_500_answer_does_not_promise_that_nothing_was_lost(path: str) -> None:
+    """A request that failed may not have been stored: the page and the API say so, and how to retry safely."""
+    handler = get_resolver().resolve_error_handler(500)
+    text = handler(RequestFactory().post(path)).content.decode()
+    assert "Nothing you sent was lost" not in text
+    assert "may not have been saved" in text
