@@ -28,10 +28,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
 from django.urls import get_resolver
+from rest_framework.throttling import ScopedRateThrottle
 
-from diary import audit, backups, checks, exports, limits
-from diary.models import User
-from tests.conftest import checkin_body
+from diary import audit, backups, checks, consent, exports, limits
+from diary.models import CareLink, User
+from tests.conftest import checkin_body, signed_in
+from tests.frontend.pages import hidden_inputs
 from tests.test_settings import PRODUCTION, ROOT, run_django
 
 
@@ -237,3 +239,36 @@ def test_finding_15_the_500_answer_does_not_promise_that_nothing_was_lost(path: 
     text = handler(RequestFactory().post(path)).content.decode()
     assert "Nothing you sent was lost" not in text
     assert "may not have been saved" in text
+
+
+def link_attempts_allowed() -> int:
+    return int(ScopedRateThrottle().parse_rate(ScopedRateThrottle.THROTTLE_RATES["link"])[0])
+
+
+def test_finding_12_invite_code_guesses_are_limited_per_address_across_accounts(
+    patient: Any, other_patient: Any, unlinked_therapist: Any, api: Any
+) -> None:
+    """Accounts made for guessing share one address's limit: the next account from it is refused (API and page)."""
+    guesser = api(patient)
+    for n in range(link_attempts_allowed()):
+        assert guesser.post("links", {"invite_code": f"ZZZZZZZZ{n:02d}"}).status_code == 404
+
+    # A second account from the same address: refused on its first try, through the API and the page.
+    assert api(other_patient).post("links", {"invite_code": unlinked_therapist.invite_code}).status_code == 429
+    page = signed_in(other_patient)
+    token = hidden_inputs(page.get("/links"))["csrfmiddlewaretoken"]
+    share = {"consent": "on", "consent_version": consent.VERSION, "csrfmiddlewaretoken": token}
+    assert page.post("/links", {**share, "invite_code": unlinked_therapist.invite_code}).status_code == 429
+    assert not CareLink.objects.filter(therapist=unlinked_therapist).exists()
+
+
+def test_finding_12_invite_code_guesses_are_limited_per_account_across_addresses(
+    patient: Any, unlinked_therapist: Any, api: Any
+) -> None:
+    """One account guessing from many addresses is still one account's limit."""
+    guesser = api(patient)
+    for n in range(link_attempts_allowed()):
+        response = guesser.post("links", {"invite_code": f"ZZZZZZZZ{n:02d}"}, REMOTE_ADDR=f"10.0.0.{n + 1}")
+        assert response.status_code == 404
+    refused = guesser.post("links", {"invite_code": unlinked_therapist.invite_code}, REMOTE_ADDR="10.0.1.1")
+    assert refused.status_code == 429
