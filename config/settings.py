@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
-from csp.constants import NONCE, SELF
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "diary.mfa.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After django-csp's, so its answers pass here first: the admin's own scripts (no nonce) may run.
+    "diary.middleware.AdminScriptsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into frontend.views.accounts.locked_out's answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -297,9 +299,11 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        # The app's own module scripts, each also carrying the request's nonce: an injected
-        # <script> has neither, so it never runs (tests/browser/test_xss.py).
-        "script-src": [SELF, NONCE],
+        # Only scripts carrying this request's nonce (module imports inherit it): an injected
+        # <script> has none, so it never runs (tests/browser/test_xss.py). No 'self': that would
+        # also run any script file the origin serves. The two pages rendered without a request
+        # (the offline shell, frontend/pwa.py) and Django's admin add 'self' for themselves.
+        "script-src": [NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from csp.constants import SELF
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from diary import audit
@@ -37,4 +39,22 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         audit.record_request(request, response)
+        return response
+
+
+class AdminScriptsMiddleware:
+    """Let Django's admin run its own script files: it writes them without the request's nonce.
+
+    The app's pages allow only nonce-carrying scripts (settings.CONTENT_SECURITY_POLICY); the
+    admin is Django's, so it gets the origin's scripts ('self') under its own path and nowhere
+    else. Listed after django-csp's middleware, so this runs before the header is written.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(reverse("admin:index")):
+            response._csp_update = {"script-src": [SELF]}  # type: ignore[attr-defined]  # django-csp's csp_update
         return response

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import get_resolver
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -272,3 +272,26 @@ def test_finding_12_invite_code_guesses_are_limited_per_account_across_addresses
         assert response.status_code == 404
     refused = guesser.post("links", {"invite_code": unlinked_therapist.invite_code}, REMOTE_ADDR="10.0.1.1")
     assert refused.status_code == 429
+
+
+def script_src(response: Any) -> list[str]:
+    """The script-src directive's sources in a response's Content-Security-Policy."""
+    directives = [part.split() for part in response["Content-Security-Policy"].split(";")]
+    return next(directive[1:] for directive in directives if directive[:1] == ["script-src"])
+
+
+@pytest.mark.parametrize(("path", "signed_in_as_patient"), [("/", True), ("/history", True), ("/login", False)])
+def test_finding_20a_scripts_run_only_with_the_nonce(patient: Any, path: str, signed_in_as_patient: bool) -> None:
+    """script-src is the request's nonce alone: 'self' would also let any script file on the origin run."""
+    response = (signed_in(patient) if signed_in_as_patient else Client()).get(path)
+    assert response.status_code == 200
+    [source] = script_src(response)
+    assert source.startswith("'nonce-")
+    # Workers (/sw.js) have their own directive, which stays 'self'.
+    assert "worker-src 'self'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/sw.js", "/checkin-shell", "/offline", "/admin/login/"])
+def test_finding_20a_only_pages_without_a_request_nonce_allow_the_origins_scripts(db: Any, path: str) -> None:
+    """The worker (its importScripts), the offline shell and page (cached, no nonce), and Django's admin (none)."""
+    assert script_src(Client().get(path)) == ["'self'"]
