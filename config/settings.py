@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
-from csp.constants import NONCE, SELF
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "diary.mfa.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After django-csp's, so its answers pass here first: the admin's own scripts (no nonce) may run.
+    "diary.middleware.AdminScriptsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into frontend.views.accounts.locked_out's answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -249,7 +251,23 @@ API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 # Django's database sessions, whose list of one's sessions follows a rotated key (diary/sessions.py).
 SESSION_ENGINE = "diary.sessions"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters and other shared state. Every app process must see the same counts, or with
+# N processes each limit is N times looser: production sets CACHE_URL (redis://host:6379/0);
+# without it each process keeps its own in memory, which is only for development
+# (check --deploy warns, diary.W001).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a Redis URL (redis://, rediss:// or unix://); got {CACHE_URL!r}")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        if CACHE_URL
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": CACHE_URL,
+        # Lets several apps (or test runs) share one Redis database without reading each other's keys.
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["diary.api.common.SessionAuthentication"],
@@ -265,7 +283,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "diary.api.common.exception_handler",
     # Who a client is, for throttling: with N trusted proxies in front, the Nth address from the
     # right of X-Forwarded-For (which the client cannot forge); with 0, the socket's address.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0 if DEBUG else 1),
+    # 0 unless set: counting a proxy that is not there would let a client name its own address.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # ?format= is the export format, not DRF's renderer override.
     "URL_FORMAT_OVERRIDE": None,
@@ -308,9 +327,11 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        # The app's own module scripts, each also carrying the request's nonce: an injected
-        # <script> has neither, so it never runs (tests/browser/test_xss.py).
-        "script-src": [SELF, NONCE],
+        # Only scripts carrying this request's nonce (module imports inherit it): an injected
+        # <script> has none, so it never runs (tests/browser/test_xss.py). No 'self': that would
+        # also run any script file the origin serves. The two pages rendered without a request
+        # (the offline shell, frontend/pwa.py) and Django's admin add 'self' for themselves.
+        "script-src": [NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],

@@ -7,11 +7,16 @@ class DiaryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Importing the module registers its deploy checks (diary.E001, ...).
         # Sign-ins and sign-outs go in the access audit. Django's auth announces them with these
         # signals whichever page or API view did it; there is no other single place that sees all.
         from django.contrib.auth import signals
 
-        from diary import audit, sessions
+        from diary import (
+            audit,
+            checks,  # noqa: F401
+            sessions,
+        )
 
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")

@@ -18,6 +18,7 @@ Sign-ins and sign-outs come from Django's auth signals (diary/apps.py).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,9 +58,18 @@ def refused(request: HttpRequest) -> None:
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The client's address, through as many proxies as NUM_PROXIES says (the same rule as the throttles)."""
-    address = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
-    return address or None
+    """The client's address, through as many proxies as NUM_PROXIES says (the same rule as the throttles).
+
+    Only an IP address is believed: a forwarded value that is not one (a misconfigured proxy, or
+    a client's own header when NUM_PROXIES counts a proxy that is not there) gives way to the
+    socket's address, so nothing of the caller's choosing is stored as "from where".
+    """
+    for candidate in (BaseThrottle().get_ident(request), request.META.get("REMOTE_ADDR")):  # type: ignore[arg-type]
+        try:
+            return str(ipaddress.ip_address(str(candidate or "").strip()))
+        except ValueError:
+            continue
+    return None
 
 
 def _actor(user: Any) -> dict[str, Any]:

@@ -56,9 +56,21 @@ def _sqlite_copy(source: str, target: str) -> None:
         reading.backup(writing)
 
 
+def private_file(path: Path) -> None:
+    """Create `path` empty, readable and writable by its owner only (0600), before anything is written to it.
+
+    The folders it needs are made 0700. Created first, rather than chmod-ed after, so that no
+    moment exists in which another user could open the file; pg_dump and SQLite keep the mode
+    of a file that exists.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)  # the file may have existed with a wider mode
+
+
 def backup(database: Database, destination: Path) -> Path:
-    """Write a backup of the database to `destination` and return it."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    """Write a backup of the database to `destination` (0600; new folders 0700) and return it."""
+    private_file(destination)
     if _kind(database) == "postgresql":
         arguments, environment = _postgres(database)
         # The custom format is compressed and lets pg_restore clean and restore in one transaction.

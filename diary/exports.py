@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from functools import partial
@@ -20,6 +21,19 @@ CSV_COLUMNS = ["id", "client_uuid", "recorded_at", "local_date", "part_of_day", 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _starts_a_formula(text: str) -> bool:
+    """Whether a spreadsheet could read `text` as a formula.
+
+    Spreadsheets skip leading spaces and line breaks, and some read the full-width and small
+    forms (＝ ＋ － ＠, ﹦ …) as the ASCII ones, so the first character after the whitespace is
+    checked in its compatibility form (NFKC) too.
+    """
+    if text.startswith(_FORMULA_STARTS):
+        return True
+    rest = text.lstrip()
+    return bool(rest) and unicodedata.normalize("NFKC", rest[0]).startswith(_FORMULA_STARTS)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -28,7 +42,7 @@ def _cell(value: Any) -> str:
     elif isinstance(value, bool):
         value = "yes" if value else "no"
     text = str(value)
-    if text.startswith(_FORMULA_STARTS):
+    if _starts_a_formula(text):
         return "'" + text
     return text
 

@@ -7,6 +7,7 @@ all take their ranges and messages from here, so the four can no longer disagree
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -47,3 +48,17 @@ NOTES_TOO_LONG_COUNTED = NOTES_TOO_LONG + " These have %(show_value)d."
 
 def notes_validators() -> list[Any]:
     return [MaxLengthValidator(NOTES_MAX_LENGTH, NOTES_TOO_LONG_COUNTED)]
+
+
+# A patient's therapy start date. Any real one is well inside these years; outside them the
+# trend module's date arithmetic (baselines weeks before the start) would run off the calendar.
+THERAPY_START_EARLIEST = date(1900, 1, 1)
+THERAPY_START_LATEST = date(2100, 12, 31)
+THERAPY_START_OUT_OF_RANGE = "The therapy start date must be between 1900 and 2100."
+
+
+def therapy_start_validators() -> list[Any]:
+    return [
+        MinValueValidator(THERAPY_START_EARLIEST, THERAPY_START_OUT_OF_RANGE),
+        MaxValueValidator(THERAPY_START_LATEST, THERAPY_START_OUT_OF_RANGE),
+    ]

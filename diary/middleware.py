@@ -3,7 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from csp.constants import SELF
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from diary import audit, selectors
@@ -59,3 +61,21 @@ class PatientOptionsMiddleware:
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> None:
         if request.method == "OPTIONS" and "patient_id" in kwargs:
             selectors.patient_for(request.user, kwargs["patient_id"])  # type: ignore[arg-type]
+
+
+class AdminScriptsMiddleware:
+    """Let Django's admin run its own script files: it writes them without the request's nonce.
+
+    The app's pages allow only nonce-carrying scripts (settings.CONTENT_SECURITY_POLICY); the
+    admin is Django's, so it gets the origin's scripts ('self') under its own path and nowhere
+    else. Listed after django-csp's middleware, so this runs before the header is written.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(reverse("admin:index")):
+            response._csp_update = {"script-src": [SELF]}  # type: ignore[attr-defined]  # django-csp's csp_update
+        return response

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary import consent, selectors
+from diary import consent, limits, selectors
 from diary.flags import flags_current_for, flags_refresh, lock_diary, note_new_alerts
 from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
@@ -165,6 +165,10 @@ def profile_update(
     if not isinstance(therapy_started_on, Unchanged):
         if user.is_therapist and therapy_started_on is not None:
             raise ValidationError({"therapy_started_on": ["Only patients have a therapy start date."]})
+        if therapy_started_on is not None and not (
+            limits.THERAPY_START_EARLIEST <= therapy_started_on <= limits.THERAPY_START_LATEST
+        ):
+            raise ValidationError({"therapy_started_on": [limits.THERAPY_START_OUT_OF_RANGE]})
         user.therapy_started_on = therapy_started_on
     user.full_clean(exclude=["password"])
     user.save()

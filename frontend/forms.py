@@ -401,7 +401,15 @@ class SettingsForm(PageForm):
         label="Date physical therapy started",
         required=False,
         help_text="Helps your therapist see whether pain eases with treatment. Leave empty if not started.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": limits.THERAPY_START_EARLIEST.isoformat(),
+                "max": limits.THERAPY_START_LATEST.isoformat(),
+            },
+            format="%Y-%m-%d",
+        ),
+        validators=limits.therapy_start_validators(),
     )
 
     def __init__(self, *args: Any, timezone_name: str, is_patient: bool, **kwargs: Any) -> None:

@@ -21,6 +21,8 @@ import hashlib
 import json
 from typing import Any
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -129,9 +131,17 @@ def static_names_are_hashed() -> bool:
     return not static("frontend/app.js").endswith("/app.js")
 
 
+# The worker, the shell and the offline page cannot carry a request's nonce: the worker's own
+# policy governs its importScripts (outbox.js), and the shell and offline page are the same
+# bytes for everyone, kept in the worker's cache. Their scripts (the app's own files) run by
+# origin; they hold no data and no input, so there is nothing in them to inject into.
+_scripts_without_nonce = csp_update({"script-src": [SELF]})
+
+
 @session_free
 @require_GET
 @gzip_page
+@_scripts_without_nonce
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The worker, at the root so that its scope is the whole site (TESTING.md: not from /static/)."""
     context = {
@@ -178,6 +188,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @session_free
 @require_GET
 @gzip_page
+@_scripts_without_nonce
 def checkin_shell(request: HttpRequest) -> HttpResponse:
     """The check-in form with nobody's data in it: what / shows when the phone is offline."""
     return HttpResponse(shell_html())
@@ -186,6 +197,7 @@ def checkin_shell(request: HttpRequest) -> HttpResponse:
 @session_free
 @require_GET
 @gzip_page
+@_scripts_without_nonce
 def offline(request: HttpRequest) -> HttpResponse:
     """What every other page shows offline: pages with health data are never kept on the phone."""
     return HttpResponse(offline_html())

@@ -16,7 +16,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.utils import timezone
 
@@ -42,12 +43,36 @@ def _fast_password_hasher() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_keys() -> Iterator[None]:
+    # With CACHE_URL set (CI) the suite shares a Redis database with other runs on the machine:
+    # this run's keys get a prefix of their own, so that clearing them touches nothing else.
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    own = {**settings.CACHES["default"], "KEY_PREFIX": f"test-{os.getpid()}-{uuid4().hex[:8]}"}
+    with override_settings(CACHES={"default": own}):
+        yield
+
+
+def clear_cache() -> None:
+    """Empty this run's cache: in Redis only its own keys (RedisCache.clear() would empty the whole database)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=backend.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
+
+
 @pytest.fixture(autouse=True)
-def _fresh_throttles() -> Iterator[None]:
+def _fresh_throttles(_own_cache_keys: None) -> Iterator[None]:
     # Throttle counters live in the cache; one test's sign-ins must not lock out the next.
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
     # Seeding takes seconds: do it once, inside a transaction rolled back at the end.
     with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", "--i-know-this-is-not-production", stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
 
@@ -69,7 +69,7 @@ class TestSeedDemo:
 
     def test_it_is_idempotent(self, seeded: str) -> None:
         before = (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count())
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
         assert (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count()) == before
 
     def test_the_night_pain_patient_hurts_most_at_night_and_on_waking(self, seeded: str) -> None:

@@ -16,6 +16,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "diary.example.org",
     "CLINIC_NAME": "Riverside Physio",
     "CLINIC_ACUTE_PHONE": "0800 123 4567",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
 }
 
 

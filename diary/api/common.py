@@ -68,10 +68,38 @@ class LimitedJSONParser(JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit // 1024} KB.")
+        too_deep = f"The body is nested deeper than {MAX_JSON_DEPTH} levels."
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except RecursionError:
+            # Thousands of `[` exhaust the parser's stack before anything else can count them.
+            raise exceptions.ParseError(too_deep) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+        # A body that parsed could still be deep enough to exhaust the stack of whatever walks it next.
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(too_deep)
+        return data
+
+
+# No request of the API nests more than three levels; this leaves room and stops a stack overflow.
+MAX_JSON_DEPTH = 16
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in parsed JSON (a scalar is 0), counted without recursion."""
+    deepest = 0
+    pending = [(data, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            pending.extend((item, level + 1) for item in value)
+    return deepest
 
 
 def _reject_constant(name: str) -> None:
@@ -109,7 +137,13 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
     if is_api(request):
-        return JsonResponse({"detail": "Something went wrong on our side. Nothing you sent was lost."}, status=500)
+        # The request failed part-way: what it sent may or may not be stored, so say so, and that a
+        # check-in sent again (same client_uuid) is stored once.
+        detail = (
+            "Something went wrong on our side. What you sent may not have been saved: send it again "
+            "(a check-in sent twice is stored once)."
+        )
+        return JsonResponse({"detail": detail}, status=500)
     return defaults.server_error(request)
 
 

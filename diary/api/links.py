@@ -6,12 +6,10 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from diary import audit, consent, selectors, services
+from diary import audit, consent, selectors, services, throttles
 from diary.api.common import IsPatient, IsPatientOrReadOnly, errors
 from diary.models import CareLink, User
 
@@ -54,21 +52,13 @@ class ConsentView(APIView):
         return Response({"version": consent.VERSION, "text": consent.text()})
 
 
-class WritesThrottle(ScopedRateThrottle):
-    """The view's throttle scope, counted on writes only (reads are never limited here)."""
-
-    def allow_request(self, request: Any, view: Any) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
-
-
 class LinkListCreateView(APIView):
     # Both sides list their links; only a patient shares. Only sharing is throttled: it is
     # where invite codes could be guessed.
     permission_classes = [IsPatientOrReadOnly]
-    throttle_classes = [WritesThrottle]
-    throttle_scope = "link"
+    # Per account and per address: several accounts from one address share its limit.
+    throttle_classes = [throttles.AccountWritesThrottle, throttles.AddressWritesThrottle]
+    throttle_scope = throttles.INVITE_CODE_SCOPE
 
     class LinkCreate(serializers.Serializer):
         invite_code = serializers.CharField(max_length=32)

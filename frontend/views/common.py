@@ -25,7 +25,7 @@ class _ThrottleScope:
 def too_many_attempts(request: HttpRequest, scope: str) -> bool:
     """Count this attempt against the API's rate of the same scope (settings.REST_FRAMEWORK).
 
-    Pages and API share one counter, so signing in (or guessing invite codes) through
-    the pages is no way around the API's lockout.
+    Pages and API share one counter, so signing in through the pages is no way around the
+    API's lockout. (Invite codes are counted twice over, in diary/throttles.py.)
     """
     return not ScopedRateThrottle().allow_request(request, _ThrottleScope(scope))

@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from diary import audit, consent, selectors, services
+from diary import audit, consent, selectors, services, throttles
 from diary.models import User
 from frontend.access import patient_page
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
     LinkForm,
 )
-from frontend.views.common import posted, too_many_attempts
+from frontend.views.common import posted
 
 
 @patient_page
@@ -27,7 +27,7 @@ def links(request: HttpRequest) -> HttpResponse:
     patient = request.user
     form = LinkForm(posted(request), initial={"consent_version": consent.VERSION})
     if request.method == "POST" and form.is_valid():
-        if too_many_attempts(request, "link"):
+        if not throttles.invite_code_attempt_allowed(request):
             form.add_error(None, TOO_MANY_ATTEMPTS)
             return render(request, "frontend/links.html", _links_context(patient, form), status=429)
         try:

@@ -67,7 +67,7 @@ def test_it_labels_every_form_control(patient: Any, therapist: Any) -> None:
 
 def test_it_sends_the_content_security_policy(patient: Any) -> None:
     response = signed_in(patient).get("/")
-    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "script-src 'nonce-" in response["Content-Security-Policy"]
     assert "style-src 'self'" in response["Content-Security-Policy"]
 
 

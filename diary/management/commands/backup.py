@@ -24,6 +24,9 @@ class Command(BaseCommand):
         if output is None:
             suffix = "dump" if str(database["ENGINE"]).endswith("postgresql") else "sqlite3"
             output = Path("backups") / f"diary-{datetime.now(UTC):%Y%m%d-%H%M%S}.{suffix}"
+            # The default folder is the app's own: closed to other users even if an older version made it 0755.
+            output.parent.mkdir(mode=0o700, exist_ok=True)
+            output.parent.chmod(0o700)
         try:
             written = backups.backup(database, output)
         except (backups.UnsupportedDatabase, OSError, subprocess.CalledProcessError) as error:

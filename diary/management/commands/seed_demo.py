@@ -16,7 +16,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -261,8 +262,23 @@ PATIENTS = [
 class Command(BaseCommand):
     help = "Load a demo clinic: one therapist and six patients with six weeks of check-ins each."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Seed even though DEBUG is off (a staging copy, never a real clinic).",
+        )
+
     @transaction.atomic
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: Any, not_production: bool = False, **options: Any) -> None:
+        # The demo password, authenticator key and recovery codes are printed here and in the
+        # source: on a real clinic's server they would be a way in for anyone who reads either.
+        if not settings.DEBUG and not not_production:
+            raise CommandError(
+                "seed_demo installs accounts with a public password and second step; it runs only with DEBUG on, "
+                "or with --i-know-this-is-not-production on a server that is not a real clinic."
+            )
         therapist = self._therapist()
         now = timezone.now()
         for demo in PATIENTS:
