@@ -11,7 +11,11 @@ class DiaryConfig(AppConfig):
         # signals whichever page or API view did it; there is no other single place that sees all.
         from django.contrib.auth import signals
 
-        from diary import audit, sessions
+        from diary import (
+            audit,
+            push,  # noqa: F401  (importing it registers the VAPID key's system checks)
+            sessions,
+        )
 
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")
