@@ -213,3 +213,23 @@ def test_it_never_shows_more_than_a_reminder_whatever_the_payload(
         page.evaluate(
             "async () => (await (await navigator.serviceWorker.ready).getNotifications()).forEach((n) => n.close())"
         )
+
+
+@pytest.mark.browser
+def test_signing_out_stops_this_phones_reminders(
+    page: Page, context: BrowserContext, live_server: Any, transactional_db: Any
+) -> None:
+    """A shared phone: when Pat signs out, the server forgets the phone's subscription and the browser drops it."""
+    make_patient()
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page.add_init_script(STAND_IN % json.dumps(stand_in_subscription()))
+    sign_in(page, live_server.url)
+    wait_for_worker(page)
+    page.goto(f"{live_server.url}/settings")
+    page.get_by_role("button", name="Remind me on this phone").click()
+    expect(page.locator("[data-push-status]")).to_contain_text("This phone is set up")
+    assert PushSubscription.objects.count() == 1
+
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert not PushSubscription.objects.exists()
