@@ -279,6 +279,7 @@ REST_FRAMEWORK = {
         "login": env_str("THROTTLE_LOGIN", "10/min"),
         "signup": env_str("THROTTLE_SIGNUP", "20/hour"),
         "link": env_str("THROTTLE_LINK", "20/hour"),
+        "push_subscribe": env_str("THROTTLE_PUSH_SUBSCRIBE", "30/hour"),
     },
     "EXCEPTION_HANDLER": "diary.api.common.exception_handler",
     # Who a client is, for throttling: with N trusted proxies in front, the Nth address from the
@@ -344,6 +345,22 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Reminders by Web Push (diary/push.py, API.md 1.1). The VAPID private key signs every message: PEM
+# text or the base64url private key. With DEBUG on and none set, one is made into VAPID_DEV_KEY_FILE
+# (git-ignored); with DEBUG off and none set, phones cannot subscribe (check --deploy: diary.W101).
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_DEV_KEY_FILE = BASE_DIR / ".vapid-dev-key"
+# The only hosts a push subscription may name (https); "*.example.com" matches its subdomains.
+PUSH_SERVICE_HOSTS = env_list(
+    "PUSH_SERVICE_HOSTS",
+    [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.push.apple.com",
+        "*.notify.windows.com",
+    ],
+)
 
 LOGGING = {
     "version": 1,

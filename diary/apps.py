@@ -15,6 +15,7 @@ class DiaryConfig(AppConfig):
         from diary import (
             audit,
             checks,  # noqa: F401
+            push,  # noqa: F401  (importing it registers the VAPID key's system checks)
             sessions,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from functools import cache
 from typing import ClassVar
@@ -14,7 +15,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.db.models.lookups import Exact, GreaterThan, LessThanOrEqual
 from django.utils.timezone import now
 
 from diary import limits
@@ -442,3 +443,89 @@ class SessionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- reminders (API.md 1.1) -------------------------------------------------
+
+REMINDER_TIMES_MAX = 4
+# What a new patient is offered: one evening time, the most common practice for daily diaries.
+SUGGESTED_REMINDER_TIME = "20:00"
+PUSH_ENDPOINT_MAX_LENGTH = 1024
+_HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+
+
+def validate_reminder_times(value: object) -> None:
+    """At most four times a day, each a local "HH:MM" (24-hour clock) in the patient's own zone."""
+    if not isinstance(value, list):
+        raise ValidationError('Give the times as a list, like ["08:00", "20:00"].', code="not_a_list")
+    bad = [item for item in value if not isinstance(item, str) or not _HH_MM.fullmatch(item)]
+    if bad:
+        shown = ", ".join(repr(item) for item in bad)
+        raise ValidationError(
+            f"Each time must be a time of day written HH:MM on the 24-hour clock, like 08:30 or 20:00: not {shown}.",
+            # Not "invalid": JSONField would put its own message ("Value must be valid JSON") in its place.
+            code="invalid_time",
+        )
+    if len(set(value)) > REMINDER_TIMES_MAX:
+        raise ValidationError(f"Choose at most {REMINDER_TIMES_MAX} times a day.", code="too_many")
+
+
+class ReminderSettings(models.Model):
+    """When and how a patient wants to be reminded to check in. One row per patient, made at sign-up.
+
+    The times are local times of the patient's own zone (User.timezone), so "20:00" stays the
+    evening through a change of clocks or a journey.
+    """
+
+    patient = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="reminder_settings")
+    times = models.JSONField(default=list, blank=True, validators=[validate_reminder_times])
+    enabled = models.BooleanField(default=False)
+    # "Nudge me if I have not checked in for 2 days."
+    missed_nudge = models.BooleanField(default=False)
+    # The channels: push to the phones this patient subscribed, and email.
+    push = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = "reminder settings"
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"Reminders {state} for {self.patient}"
+
+
+class PushSubscription(models.Model):
+    """A browser's push subscription: where to send a patient's reminders on one phone.
+
+    The endpoint is a push service's URL (checked against PUSH_SERVICE_HOSTS, diary/push.py);
+    p256dh and auth are the browser's keys that encrypt each message for that phone only.
+    """
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.CharField(max_length=PUSH_ENDPOINT_MAX_LENGTH, unique=True)
+    # Base64url, unpadded: a P-256 public key (65 bytes → 87 characters) and a 16-byte secret (22).
+    p256dh = models.CharField(max_length=87)
+    auth = models.CharField(max_length=22)
+    created_at = models.DateTimeField(default=now)
+    # For the sender (not built yet): a push service answering 404/410 removes the row; other
+    # failures count up, and a success resets the count.
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_failure_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    failure_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(endpoint__startswith="https://") | Q(endpoint__startswith="http://"),
+                name="push_subscription_endpoint_is_http",
+            ),
+            # The keys' lengths; their alphabet and meaning are checked where they come in (services).
+            models.CheckConstraint(condition=Q(Exact(Length("p256dh"), 87)), name="push_subscription_p256dh_length"),
+            models.CheckConstraint(condition=Q(Exact(Length("auth"), 22)), name="push_subscription_auth_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Push subscription {self.pk} of {self.patient}"

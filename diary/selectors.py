@@ -11,7 +11,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from diary import charts
-from diary.models import CareLink, CheckIn, Role, TherapistNote, User
+from diary.models import (
+    SUGGESTED_REMINDER_TIME,
+    CareLink,
+    CheckIn,
+    PushSubscription,
+    ReminderSettings,
+    Role,
+    TherapistNote,
+    User,
+)
 
 
 def patients_visible_to(user: User) -> QuerySet[User]:
@@ -166,3 +175,23 @@ def trend_picture(patient: User, start: date, end: date, *, flags: list[dict[str
 def checkins_by_id(patient: User, ids: list[int]) -> dict[int, CheckIn]:
     """The patient's own check-ins with these ids (others' ids are ignored), in one query."""
     return {checkin.pk: checkin for checkin in CheckIn.objects.filter(patient=patient, pk__in=set(ids))}
+
+
+# --- reminders ------------------------------------------------------------------
+
+
+def reminder_settings_of(patient: User) -> ReminderSettings:
+    """A patient's reminder settings; sign-up (and migration 0012) made them, so a missing row is
+    shown as the defaults without being written here."""
+    found = ReminderSettings.objects.filter(patient=patient).first()
+    return found or ReminderSettings(patient=patient, times=[SUGGESTED_REMINDER_TIME])
+
+
+def push_subscriptions_of(patient: User) -> QuerySet[PushSubscription]:
+    return PushSubscription.objects.filter(patient=patient).order_by("created_at", "id")
+
+
+def own_push_subscription(patient: User, subscription_id: object) -> PushSubscription:
+    """One of the caller's own push subscriptions, else 404."""
+    subscription: PushSubscription = _visible_or_404(push_subscriptions_of(patient), subscription_id)
+    return subscription

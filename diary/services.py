@@ -7,28 +7,34 @@ once, so the API, the pages and the management commands cannot drift apart.
 
 from __future__ import annotations
 
+import base64
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary import consent, limits, selectors
+from diary import consent, limits, push, selectors
 from diary.flags import flags_current_for, flags_refresh, lock_diary, note_new_alerts
 from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
     CHECKIN_FIELDS,
     NOTHING_REPORTED,
     REPORTABLE_FIELDS,
+    SUGGESTED_REMINDER_TIME,
     CareLink,
     CheckIn,
     PainLocation,
     PartOfDay,
+    PushSubscription,
+    ReminderSettings,
     Role,
     Symptom,
     TherapistNote,
@@ -117,6 +123,8 @@ def patient_signup(*, email: str, password: str, timezone_name: str, display_nam
     _save_new_account(user)
     # Every patient has stored flags from the start, so that lists never judge a new diary on a read.
     flags_refresh(patient=user)
+    # Reminders start off, with one evening time suggested; the patient turns them on (API.md 1.1).
+    ReminderSettings.objects.create(patient=user, times=[SUGGESTED_REMINDER_TIME])
     return user
 
 
@@ -395,3 +403,86 @@ def therapist_note_delete(*, note: TherapistNote, by: User) -> None:
     if note.author_id is None or note.author_id != by.pk:
         raise PermissionDenied("Only the therapist who wrote a note can delete it.")
     note.delete()
+
+
+# --- reminders ----------------------------------------------------------
+
+
+def reminders_update(
+    *, patient: User, times: list[str], enabled: bool, missed_nudge: bool, push: bool, email: bool
+) -> ReminderSettings:
+    """Store a patient's reminder settings. The times are kept sorted, each once."""
+    if not patient.is_patient:
+        raise PermissionDenied("Only patients have reminders.")
+    reminder_settings = selectors.reminder_settings_of(patient)
+    reminder_settings.times = sorted(set(times))
+    reminder_settings.enabled = enabled
+    reminder_settings.missed_nudge = missed_nudge
+    reminder_settings.push = push
+    reminder_settings.email = email
+    reminder_settings.updated_at = timezone.now()
+    reminder_settings.full_clean(exclude=["patient"])
+    reminder_settings.save()
+    return reminder_settings
+
+
+@dataclass(frozen=True)
+class PushSubscriptionResult:
+    subscription: PushSubscription
+    created: bool
+
+
+def _push_key(value: str, *, field: str, length: int, what: str) -> str:
+    """A browser's key in base64url, stored unpadded; refused unless it decodes to `length` bytes."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != length or not re.fullmatch(r"[A-Za-z0-9_-]+=*", value):
+        raise ValidationError({field: [f"This is not {what}, base64url-encoded."]})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@transaction.atomic
+def push_subscription_save(*, patient: User, endpoint: str, p256dh: str, auth: str) -> PushSubscriptionResult:
+    """Remember a phone's push subscription for this patient.
+
+    The same endpoint again from the same patient changes nothing (the keys are refreshed). An
+    endpoint another account holds moves to this patient: the phone is now theirs, and the
+    previous account's reminders must not reach it.
+    """
+    if not patient.is_patient:
+        raise PermissionDenied("Only patients have reminders.")
+    try:
+        push.check_endpoint(endpoint)
+    except ValidationError as error:
+        raise ValidationError({"endpoint": error.messages}) from None
+    p256dh = _push_key(p256dh, field="keys", length=65, what="a P-256 public key (p256dh)")
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), base64.urlsafe_b64decode(p256dh + "="))
+    except ValueError:
+        raise ValidationError({"keys": ["The p256dh key is not a point on the P-256 curve."]}) from None
+    auth = _push_key(auth, field="keys", length=16, what="a 16-byte auth secret")
+    existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                created = PushSubscription.objects.create(patient=patient, endpoint=endpoint, p256dh=p256dh, auth=auth)
+            return PushSubscriptionResult(created, created=True)
+        except IntegrityError:
+            # Another request stored the same endpoint a moment ago: take that row.
+            existing = PushSubscription.objects.select_for_update().get(endpoint=endpoint)
+    moved = existing.patient_id != patient.pk
+    existing.p256dh, existing.auth = p256dh, auth
+    if moved:
+        existing.patient = patient
+        existing.created_at = timezone.now()
+        existing.last_success_at = existing.last_failure_at = existing.last_failure_status = None
+        existing.failure_count = 0
+    existing.save()
+    return PushSubscriptionResult(existing, created=moved)
+
+
+def push_subscription_delete(*, subscription: PushSubscription) -> None:
+    """Forget a phone: no more reminders are sent to it."""
+    subscription.delete()

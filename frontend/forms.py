@@ -20,8 +20,10 @@ from diary.models import (
     CheckIn,
     MovementEffect,
     PainLocation,
+    ReminderSettings,
     RestHelped,
     Symptom,
+    validate_reminder_times,
 )
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
 
@@ -418,6 +420,60 @@ class SettingsForm(PageForm):
         self.fields["timezone"].help_text = "Changing it re-dates every check-in you stored to that zone's days."
         if not is_patient:
             del self.fields["therapy_started_on"]
+
+
+def _reminder_time_field(label: str) -> forms.CharField:
+    """A time of day; the browser shows its clock picker and sends HH:MM (the model's rule checks it)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=16,
+        widget=forms.TimeInput(attrs={"type": "time", "step": "60"}),
+    )
+
+
+class RemindersForm(PageForm):
+    """The settings page's reminders: the same choices as PUT reminders (API.md 1.1), as a plain form."""
+
+    enabled = forms.BooleanField(label="Remind me to check in", required=False)
+    time_1 = _reminder_time_field("First time")
+    time_2 = _reminder_time_field("Second time")
+    time_3 = _reminder_time_field("Third time")
+    time_4 = _reminder_time_field("Fourth time")
+    missed_nudge = forms.BooleanField(label="Nudge me if I have not checked in for 2 days", required=False)
+    channels = forms.MultipleChoiceField(
+        label="How to remind me",
+        required=False,
+        choices=[("push", "On my phone (a notification)"), ("email", "By email")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    TIME_FIELDS = ("time_1", "time_2", "time_3", "time_4")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self.TIME_FIELDS:
+            value = cleaned.get(name) or ""
+            if value:
+                try:
+                    validate_reminder_times([value])
+                except ValidationError:
+                    self.add_error(name, "Write the time as HH:MM on the 24-hour clock, like 08:30 or 20:00.")
+        return cleaned
+
+    def times(self) -> list[str]:
+        return [self.cleaned_data[name] for name in self.TIME_FIELDS if self.cleaned_data.get(name)]
+
+    @staticmethod
+    def initial_from(reminder_settings: ReminderSettings) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "enabled": reminder_settings.enabled,
+            "missed_nudge": reminder_settings.missed_nudge,
+            "channels": [name for name in ("push", "email") if getattr(reminder_settings, name)],
+        }
+        for name, time in zip(RemindersForm.TIME_FIELDS, reminder_settings.times, strict=False):
+            initial[name] = time
+        return initial
 
 
 class AcknowledgeForm(forms.Form):

@@ -155,6 +155,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         # unhashed ones (development) must be checked with the server.
         "static_cache_mode": "default" if static_names_are_hashed() else "no-cache",
         "outbox_url": static("frontend/outbox.js"),
+        "icon_url": static("frontend/icons/icon-192.png"),
         "api_urls": json.dumps(api_urls()),
     }
     response = HttpResponse(

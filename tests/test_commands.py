@@ -15,7 +15,7 @@ from django.db import transaction
 
 from diary import services
 from diary.flags import flags_for, patients_by_urgency
-from diary.models import CareLink, CheckIn, FlagState, Role, User
+from diary.models import CareLink, CheckIn, FlagState, ReminderSettings, Role, User
 
 
 def test_it_creates_a_therapist_with_a_password_from_stdin(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,6 +66,14 @@ class TestSeedDemo:
             # Leo stopped checking in five days ago, on purpose: the "missed check-ins" example.
             assert (dates[-1] - dates[0]).days >= 36, patient.email
             assert len(dates) >= 36, patient.email
+
+    def test_it_gives_every_demo_patient_reminder_settings(self, seeded: str) -> None:
+        """Reminders at their own local times; most on, one left off, some with the missed-day nudge."""
+        settings = {r.patient.email: r for r in ReminderSettings.objects.select_related("patient")}
+        assert set(settings) == set(User.objects.filter(role=Role.PATIENT).values_list("email", flat=True))
+        assert all(1 <= len(r.times) <= 4 and r.email for r in settings.values())
+        assert {r.enabled for r in settings.values()} == {True, False}
+        assert any(r.missed_nudge for r in settings.values())
 
     def test_it_is_idempotent(self, seeded: str) -> None:
         before = (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count())

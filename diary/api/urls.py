@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from diary.api import accounts, checkins, export, flags, links, patients
+from diary.api import accounts, checkins, export, flags, links, patients, reminders
 from diary.mfa import second_step_exempt
 
 app_name = "api"
@@ -49,5 +49,13 @@ urlpatterns = [
         flags.FlagAcknowledgeView.as_view(),
         "patient-flag-acknowledge",
     ),
+    *both("push/key", reminders.PushKeyView.as_view(), "push-key"),
+    *both("push/subscriptions", reminders.PushSubscriptionListCreateView.as_view(), "push-subscriptions"),
+    *both(
+        "push/subscriptions/<int:subscription_id>",
+        reminders.PushSubscriptionDetailView.as_view(),
+        "push-subscription",
+    ),
+    *both("reminders", reminders.RemindersView.as_view(), "reminders"),
     *both("schema", SpectacularAPIView.as_view(), "schema"),
 ]

@@ -27,7 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from diary import audit, lockout, mfa, services, sessions, zones
+from diary import audit, lockout, mfa, selectors, services, sessions, zones
 from diary import signup as signups  # the module; `signup` is the page below
 from diary.mfa import second_step_exempt
 from diary.paths import is_api
@@ -38,6 +38,7 @@ from frontend.forms import (
     ChangePasswordForm,
     EmailAuthenticationForm,
     NewPasswordForm,
+    RemindersForm,
     ResetRequestForm,
     SecondStepForm,
     SettingsForm,
@@ -333,12 +334,56 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("frontend:settings")
-    context = {
+    return _settings_page(request, form=form)
+
+
+def _settings_page(
+    request: HttpRequest, *, form: SettingsForm, reminders_form: RemindersForm | None = None
+) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {
         "form": form,
         "sessions": sessions.active_sessions(user),
         "current_session": request.session.session_key,
     }
+    if user.is_patient:
+        reminder_settings = selectors.reminder_settings_of(user)
+        context["reminders_form"] = reminders_form or RemindersForm(
+            initial=RemindersForm.initial_from(reminder_settings)
+        )
+        context["reminder_settings"] = reminder_settings
+        context["zone_words"] = zones.zone_words(user.timezone)
     return render(request, "frontend/settings.html", context)
+
+
+@patient_page
+@require_POST
+def reminders_update(request: HttpRequest) -> HttpResponse:
+    """The settings page's reminders form, without JavaScript: the same service as PUT reminders."""
+    user = request.user
+    form = RemindersForm(request.POST)
+    if form.is_valid():
+        channels = form.cleaned_data["channels"]
+        try:
+            services.reminders_update(
+                patient=user,
+                times=form.times(),
+                enabled=form.cleaned_data["enabled"],
+                missed_nudge=form.cleaned_data["missed_nudge"],
+                push="push" in channels,
+                email="email" in channels,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Reminders saved.")
+            return redirect(reverse("frontend:settings") + "#reminders-title")
+    settings_form = SettingsForm(
+        initial={"display_name": user.display_name, "therapy_started_on": user.therapy_started_on},
+        timezone_name=user.timezone,
+        is_patient=True,
+    )
+    return _settings_page(request, form=settings_form, reminders_form=form)
 
 
 @patient_page

@@ -19,7 +19,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from diary import consent
-from diary.models import AuditEvent, CareLink, CheckIn, FlagAcknowledgement, FlagState, User
+from diary.models import (
+    AuditEvent,
+    CareLink,
+    CheckIn,
+    FlagAcknowledgement,
+    FlagState,
+    PushSubscription,
+    ReminderSettings,
+    User,
+)
+from tests.api.test_reminders import reminders_body, subscription_body
 from tests.conftest import PASSWORD, Api, checkin_body
 
 PAT_NOTE = "pat-secret-note-7"
@@ -48,6 +58,7 @@ class World:
     pat_checkin: CheckIn
     olive_checkin: CheckIn
     pat_thea_link: CareLink
+    pat_subscription: PushSubscription
 
     def url(self, route: str) -> str:
         """A route of the URLconf with its parameters filled in with Pat's objects."""
@@ -56,6 +67,7 @@ class World:
             "link_id": self.pat_thea_link.pk,
             "patient_id": self.people[PAT].pk,  # type: ignore[union-attr]
             "code": ACTIVE_FLAG,
+            "subscription_id": self.pat_subscription.pk,
         }
         return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match.group(1)]), route)
 
@@ -166,6 +178,18 @@ MATRIX = [
         statuses(403, 403, 200, 404, 404, 401),
         body={"note": "Called her; GP appointment booked."},
     ),
+    # Reminders (API.md 1.1): the key is public; the rest is each patient's own.
+    Case("push/key", "GET", statuses(200, 200, 200, 200, 200, 200)),
+    Case("push/subscriptions", "GET", statuses(200, 200, 403, 403, 403, 401)),
+    Case(
+        "push/subscriptions",
+        "POST",
+        statuses(201, 201, 403, 403, 403, 401),
+        body=lambda world, caller: subscription_body(f"https://fcm.googleapis.com/fcm/send/{caller}"),
+    ),
+    Case("push/subscriptions/<int:subscription_id>", "DELETE", statuses(204, 404, 403, 403, 403, 401)),
+    Case("reminders", "GET", statuses(200, 200, 403, 403, 403, 401)),
+    Case("reminders", "PUT", statuses(200, 200, 403, 403, 403, 401), body=reminders_body()),
     Case("schema", "GET", statuses(200, 200, 200, 200, 200, 200)),
 ]
 
@@ -216,6 +240,9 @@ def world(patient: Any, other_patient: Any, therapist: Any, unlinked_therapist: 
         pat_checkin=pat_checkin,
         olive_checkin=olive_checkin,
         pat_thea_link=CareLink.objects.get(patient=patient, therapist=therapist, ended_at__isnull=True),
+        pat_subscription=PushSubscription.objects.get(
+            pk=Api(patient).post("push/subscriptions", subscription_body()).json()["id"]
+        ),
     )
 
 
@@ -227,6 +254,8 @@ def database_state() -> tuple[Any, ...]:
         sorted(CareLink.objects.values_list("id", "patient_id", "therapist_id", "ended_at")),
         sorted(FlagState.objects.values_list("patient_id", "as_of", "computed_at")),
         sorted(FlagAcknowledgement.objects.values_list("id", "patient_id", "code", "therapist_id", "note")),
+        sorted(PushSubscription.objects.values_list("id", "patient_id", "endpoint", "p256dh", "auth")),
+        sorted(ReminderSettings.objects.values_list("patient_id", "times", "enabled", "missed_nudge", "push", "email")),
     )
 
 

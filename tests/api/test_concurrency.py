@@ -21,8 +21,9 @@ from django.test import Client
 from django.utils import timezone
 
 from diary import consent, flags
-from diary.models import CareLink, CheckIn, User
+from diary.models import CareLink, CheckIn, PushSubscription, User
 from tests.api.test_flags import assert_stored_flags_are_fresh
+from tests.api.test_reminders import subscription_body
 from tests.conftest import Api, checkin_body
 
 THREADS = 8
@@ -228,3 +229,15 @@ def test_twenty_phones_retrying_the_same_fifty_checkins_store_exactly_fifty(pati
     assert CheckIn.objects.filter(patient=patient).count() == 50
     stored = set(CheckIn.objects.values_list("client_uuid", flat=True))
     assert {str(uuid) for uuid in stored} == {body["client_uuid"] for body in bodies}
+
+
+def test_it_stores_one_push_subscription_when_the_same_phone_subscribes_at_once(
+    patient: Any, other_patient: Any
+) -> None:
+    """Eight simultaneous POSTs of one endpoint from Pat and Olive: one row, whoever's it is, and no 500."""
+    body = subscription_body("https://fcm.googleapis.com/fcm/send/shared-phone")
+    clients = [ready_client(patient if n % 2 else other_patient) for n in range(THREADS)]
+    responses = race([poster(client, token, "/api/v1/push/subscriptions", body) for client, token in clients])
+    assert sorted({response.status_code for response in responses}) <= [200, 201]
+    assert PushSubscription.objects.count() == 1
+    assert len({response.json()["id"] for response in responses}) == 1

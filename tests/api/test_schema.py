@@ -35,6 +35,10 @@ API_MD_PATHS = {
     "/api/v1/patients/{id}/flags": {"get"},
     "/api/v1/patients/{id}/trends": {"get"},
     "/api/v1/patients/{id}/flags/{id}/acknowledge": {"post"},
+    "/api/v1/push/key": {"get"},
+    "/api/v1/push/subscriptions": {"get", "post"},
+    "/api/v1/push/subscriptions/{id}": {"delete"},
+    "/api/v1/reminders": {"get", "put"},
 }
 # Anyone may call these (signing out when not signed in is harmless); everything else needs a session.
 PUBLIC = {
@@ -43,6 +47,7 @@ PUBLIC = {
     ("/api/v1/auth/signup/confirm", "post"),
     ("/api/v1/auth/login", "post"),
     ("/api/v1/auth/logout", "post"),
+    ("/api/v1/push/key", "get"),
 }
 # Where the role decides (API.md: a patient gets 403 on therapist paths and the reverse).
 ROLE_LIMITED = {
@@ -61,6 +66,11 @@ ROLE_LIMITED = {
     ("/api/v1/patients/{id}/flags", "get"),
     ("/api/v1/patients/{id}/trends", "get"),
     ("/api/v1/patients/{id}/flags/{id}/acknowledge", "post"),
+    ("/api/v1/push/subscriptions", "get"),
+    ("/api/v1/push/subscriptions", "post"),
+    ("/api/v1/push/subscriptions/{id}", "delete"),
+    ("/api/v1/reminders", "get"),
+    ("/api/v1/reminders", "put"),
 }
 UNSAFE = {"post", "put", "patch", "delete"}
 
@@ -163,7 +173,12 @@ def test_it_documents_the_checkin_answers_of_api_md(schema: dict[str, Any]) -> N
 def test_it_documents_throttling_on_sign_in_and_linking(schema: dict[str, Any]) -> None:
     """The throttled operations say they can answer 429."""
     ops = operations(schema)
-    for key in [("/api/v1/auth/login", "post"), ("/api/v1/auth/signup", "post"), ("/api/v1/links", "post")]:
+    for key in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/signup", "post"),
+        ("/api/v1/links", "post"),
+        ("/api/v1/push/subscriptions", "post"),
+    ]:
         assert "429" in ops[key]["responses"], key
 
 

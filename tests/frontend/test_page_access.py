@@ -80,6 +80,8 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "password_reset_done": {PAT: 200, OLIVE: 200, THEA: 200, UMA: 200, ED: 200, ANONYMOUS: 200},
     # POST only, patients only: the travel prompt's "Use Paris time" on the check-in page (test_timezones.py).
     "timezone_switch": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # POST only, patients only: the settings page's reminders form (test_reminders.py).
+    "reminders_update": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # POST only: "sign out everywhere else" (test_sessions.py).
     "sessions_end": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
     # POST only, therapists only: a new invite code (test_links.py).

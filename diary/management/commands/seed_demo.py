@@ -258,6 +258,17 @@ PATIENTS = [
     ),
 ]
 
+# Each demo patient's reminders (times in their own zone, on/off, the missed-day nudge), so the
+# settings page and, later, the sender have something to show. Tom has left them off.
+DEMO_REMINDERS: dict[str, tuple[list[str], bool, bool]] = {
+    "maria@example.org": (["09:00", "20:00"], True, False),
+    "james@example.org": (["20:00"], True, False),
+    "priya@example.org": (["08:30", "13:00", "20:30"], True, True),
+    "tom@example.org": (["20:00"], False, False),
+    "grace@example.org": (["19:00"], True, True),
+    "leo@example.org": (["20:00"], True, True),
+}
+
 
 class Command(BaseCommand):
     help = "Load a demo clinic: one therapist and six patients with six weeks of check-ins each."
@@ -284,6 +295,10 @@ class Command(BaseCommand):
         for demo in PATIENTS:
             patient = self._patient(demo, now)
             services.link_create(patient=patient, invite_code=therapist.invite_code or "")
+            times, enabled, missed_nudge = DEMO_REMINDERS[demo.email]
+            services.reminders_update(
+                patient=patient, times=times, enabled=enabled, missed_nudge=missed_nudge, push=True, email=True
+            )
             added = self._diary(patient, demo, now)
             self.stdout.write(f"  {demo.name}: {demo.pattern} ({added} new check-ins)")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))

@@ -147,12 +147,39 @@ async function unsent() {
   }
 }
 
+// This phone's reminders are the person's who signs out: the server forgets the subscription and
+// the browser drops it, so whoever uses the phone next is not reminded of someone else's diary.
+async function forgetReminders() {
+  if (!data.apiPushSubscriptions || !("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  const registration = await navigator.serviceWorker.getRegistration();
+  const subscription = registration && (await registration.pushManager.getSubscription());
+  if (!subscription) return;
+  const headers = { Accept: "application/json" };
+  const listed = await fetch(data.apiPushSubscriptions, { headers, credentials: "same-origin" });
+  const mine = listed.ok ? (await listed.json()).find((item) => item.endpoint === subscription.endpoint) : null;
+  if (mine) {
+    const token = (await (await fetch(apiUrls.csrf, { headers, credentials: "same-origin" })).json()).csrfToken;
+    await fetch(`${data.apiPushSubscriptions}/${mine.id}`, {
+      method: "DELETE",
+      headers: { ...headers, "X-CSRFToken": token },
+      credentials: "same-origin",
+    });
+  }
+  await subscription.unsubscribe();
+}
+
 async function signOut() {
   try {
     // The server's Clear-Site-Data does this too; not every browser honours it.
     await outbox.forget();
   } catch (error) {
     // Nothing stored, or storage unavailable: nothing to forget.
+  }
+  try {
+    // At most a few seconds: signing out must not wait on a slow network.
+    await Promise.race([forgetReminders(), new Promise((done) => setTimeout(done, 3000))]);
+  } catch (error) {
+    // The push service will answer 410 for a dropped subscription, and the sender removes it then.
   }
   signOutForm.submit();
 }

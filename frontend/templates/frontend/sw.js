@@ -16,6 +16,7 @@ const STATIC_PREFIX = "{{ static_prefix }}";
 const STATIC_CACHE_MODE = "{{ static_cache_mode }}";
 const API_URLS = {{ api_urls|safe }};
 const SYNC_TAG = "diary-outbox";
+const ICON_URL = "{{ icon_url }}";
 
 // The outbox, shared with the pages, so Background Sync can send check-ins with no page open.
 importScripts("{{ outbox_url }}");
@@ -97,4 +98,61 @@ self.addEventListener("sync", (event) => {
     // A rejected sync is retried by the browser later, with back-off.
     if (summary.offline || summary.serverError) throw new Error("Check-ins not sent yet");
   }));
+});
+
+// --- reminders (Web Push) ----------------------------------------------------------------
+// A reminder's payload is {title, body, url} and says nothing about health or the person:
+// a lock screen shows it to anyone. Whatever comes, only a path of this site is opened.
+const REMINDER_DEFAULTS = { title: "Time for your check-in", body: "A minute for your diary.", url: HOME_URL };
+
+function reminderFrom(event) {
+  let payload = {};
+  try {
+    payload = event.data ? event.data.json() : {};
+  } catch (error) {
+    payload = {};
+  }
+  const text = (value, fallback) => (typeof value === "string" && value.trim() ? value.slice(0, 200) : fallback);
+  const url = typeof payload.url === "string" && payload.url.startsWith("/") && !payload.url.startsWith("//")
+    ? payload.url
+    : REMINDER_DEFAULTS.url;
+  return { title: text(payload.title, REMINDER_DEFAULTS.title), body: text(payload.body, REMINDER_DEFAULTS.body), url };
+}
+
+self.addEventListener("push", (event) => {
+  const reminder = reminderFrom(event);
+  event.waitUntil(self.registration.showNotification(reminder.title, {
+    body: reminder.body,
+    icon: ICON_URL,
+    badge: ICON_URL,
+    // One reminder on the screen at a time: a newer one replaces the one not yet read.
+    tag: "diary-reminder",
+    data: { url: reminder.url },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || HOME_URL, self.location.origin);
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const same = windows.find((client) => new URL(client.url).pathname === target.pathname);
+    if (same) return same.focus();
+    if (windows.length) {
+      // An open diary goes to the check-in page rather than a second copy being opened. Focusing
+      // is allowed only from the tap itself; going to the page does not depend on it.
+      const client = windows[0];
+      try {
+        await client.focus();
+      } catch (error) {
+        // Not focused: the page still changes, and the person sees it when they switch to it.
+      }
+      try {
+        return await client.navigate(target.href);
+      } catch (error) {
+        // A window this worker does not control cannot be sent elsewhere: open the page instead.
+      }
+    }
+    return self.clients.openWindow(target.href);
+  })());
 });
