@@ -251,10 +251,18 @@ def test_finding_12_invite_code_guesses_are_limited_per_address_across_accounts(
     """Accounts made for guessing share one address's limit: the next account from it is refused (API and page)."""
     guesser = api(patient)
     for n in range(link_attempts_allowed()):
-        assert guesser.post("links", {"invite_code": f"ZZZZZZZZ{n:02d}"}).status_code == 404
+        assert (
+            guesser.post("links", {"invite_code": f"ZZZZZZZZ{n:02d}", "consent_version": consent.VERSION}).status_code
+            == 404
+        )
 
     # A second account from the same address: refused on its first try, through the API and the page.
-    assert api(other_patient).post("links", {"invite_code": unlinked_therapist.invite_code}).status_code == 429
+    assert (
+        api(other_patient)
+        .post("links", {"invite_code": unlinked_therapist.invite_code, "consent_version": consent.VERSION})
+        .status_code
+        == 429
+    )
     page = signed_in(other_patient)
     token = hidden_inputs(page.get("/links"))["csrfmiddlewaretoken"]
     share = {"consent": "on", "consent_version": consent.VERSION, "csrfmiddlewaretoken": token}
@@ -268,9 +276,17 @@ def test_finding_12_invite_code_guesses_are_limited_per_account_across_addresses
     """One account guessing from many addresses is still one account's limit."""
     guesser = api(patient)
     for n in range(link_attempts_allowed()):
-        response = guesser.post("links", {"invite_code": f"ZZZZZZZZ{n:02d}"}, REMOTE_ADDR=f"10.0.0.{n + 1}")
+        response = guesser.post(
+            "links",
+            {"invite_code": f"ZZZZZZZZ{n:02d}", "consent_version": consent.VERSION},
+            REMOTE_ADDR=f"10.0.0.{n + 1}",
+        )
         assert response.status_code == 404
-    refused = guesser.post("links", {"invite_code": unlinked_therapist.invite_code}, REMOTE_ADDR="10.0.1.1")
+    refused = guesser.post(
+        "links",
+        {"invite_code": unlinked_therapist.invite_code, "consent_version": consent.VERSION},
+        REMOTE_ADDR="10.0.1.1",
+    )
     assert refused.status_code == 429
 
 
