@@ -1,10 +1,11 @@
-"""Two-step sign-in for therapists (django-otp): a time-based code from an authenticator app (TOTP,
+"""Two-step sign-in for therapists and clinic staff (django-otp): a time-based code from an authenticator app (TOTP,
 RFC 6238), with ten single-use recovery codes for a lost phone.
 
 A therapist reads many people's diaries, so a password alone is not enough: after the password,
 every therapist page and API call waits until the session has passed the second step
 (SecondStepMiddleware). The first time, the therapist sets up their app (a QR code and the key in
-letters); then each sign-in asks for the current code. Patients are not asked: their diary is theirs,
+letters); then each sign-in asks for the current code. Clinic staff (the admin) are asked too: the
+admin can change any account's email or password, which is a way into every diary. Patients are not asked: their diary is theirs,
 on their own phone, and an extra step would stop people in pain from keeping it.
 
 django-otp slows down guessing itself: after each wrong code a device refuses codes for a growing
@@ -32,7 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
 from diary import audit
-from diary.models import User
+from diary.models import Role, User
 from diary.paths import is_api
 
 RECOVERY_CODES = 10
@@ -44,7 +45,7 @@ View = Callable[..., HttpResponse]
 
 
 def required_for(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_therapist)
+    return bool(user.is_authenticated and user.role in (Role.THERAPIST, Role.STAFF))
 
 
 def passed(request: HttpRequest) -> bool:
@@ -137,7 +138,8 @@ def second_step_exempt(view: View) -> View:
 
 
 class SecondStepMiddleware:
-    """Hold a therapist's session at the second step: pages go to it, the API answers 403."""
+    """Hold a therapist's (or staff's) session at the second step: pages (the admin's too) go to it,
+    the API answers 403."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

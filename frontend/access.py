@@ -17,14 +17,15 @@ from diary.models import Role
 View = Callable[..., HttpResponse]
 
 
-def _page(role: str | None = None) -> Callable[[View], View]:
-    """Signed in (else to the sign-in page), of this role (else 403), in their own time zone."""
+def _page(*roles: str) -> Callable[[View], View]:
+    """Signed in (else to the sign-in page), of one of these roles if any are named (else 403), in
+    their own time zone."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
-            if role is not None and user.role != role:
+            if roles and user.role not in roles:
                 raise PermissionDenied
             with timezone.override(ZoneInfo(user.timezone)):
                 return view(request, *args, **kwargs)
@@ -37,3 +38,5 @@ def _page(role: str | None = None) -> Callable[[View], View]:
 signed_in_page = _page()
 patient_page = _page(Role.PATIENT)
 therapist_page = _page(Role.THERAPIST)
+# The second step's own pages: everyone who must pass it (diary.mfa.required_for).
+second_step_page = _page(Role.THERAPIST, Role.STAFF)

@@ -31,7 +31,7 @@ from diary import audit, lockout, mfa, selectors, services, sessions, zones
 from diary import signup as signups  # the module; `signup` is the page below
 from diary.mfa import second_step_exempt
 from diary.paths import is_api
-from frontend.access import patient_page, signed_in_page, therapist_page
+from frontend.access import patient_page, second_step_page, signed_in_page, therapist_page
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
     WRONG_CODE,
@@ -157,7 +157,7 @@ class LogoutPage(LogoutView):
         return response
 
 
-# --- two-step sign-in for therapists (diary/mfa.py) ---------------------------
+# --- two-step sign-in for therapists and staff (diary/mfa.py) ---------------------------
 
 
 def _next_or_home(request: HttpRequest) -> str:
@@ -169,7 +169,7 @@ def _next_or_home(request: HttpRequest) -> str:
 
 
 @second_step_exempt
-@therapist_page
+@second_step_page
 def second_step_setup(request: HttpRequest) -> HttpResponse:
     """Set up the authenticator app: scan the code (or type the key), then type the code it shows."""
     therapist = request.user
@@ -193,7 +193,7 @@ def second_step_setup(request: HttpRequest) -> HttpResponse:
 
 
 @second_step_exempt
-@therapist_page
+@second_step_page
 def second_step(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: the code from the app, or a recovery code."""
     if mfa.passed(request):

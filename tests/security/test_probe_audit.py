@@ -14,11 +14,12 @@ from django.contrib import admin as django_admin
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from diary import consent, selectors
 from diary.models import AuditEvent, CareLink, Role, User
-from tests.conftest import PASSWORD, signed_in
+from tests.conftest import PASSWORD, pass_second_step, signed_in
 from tests.test_audit_routes import patient_routes
 
 
@@ -229,6 +230,7 @@ def test_finding_5_a_superuser_is_staff_not_a_therapist(admin_user: Any, patient
     assert list(selectors.patients_visible_to(admin_user)) == []
     client = Client()
     client.force_login(admin_user)
+    pass_second_step(client, admin_user)
     assert client.get(f"/patients/{patient.pk}").status_code in (403, 404)
     assert client.get("/history").status_code == 403
     assert client.get("/").status_code == 302  # to the admin: she keeps no diary
@@ -245,6 +247,7 @@ def test_finding_5_the_admin_shows_no_health_data(admin_user: Any, patient: Any)
     assert not any(label.startswith("diary.") and "Check" in label for label in registered)
     client = Client()
     client.force_login(admin_user)
+    pass_second_step(client, admin_user)
     page = client.get(f"/admin/diary/user/{patient.pk}/change/")
     assert page.status_code == 200
     assert "therapy_started_on" not in page.content.decode()
@@ -256,6 +259,7 @@ def test_finding_5_an_admin_opening_a_patients_account_is_in_her_audit(
 ) -> None:
     client = Client()
     client.force_login(admin_user)
+    pass_second_step(client, admin_user)
     assert client.get(f"/admin/diary/user/{patient.pk}/change/").status_code == 200
     rows = AuditEvent.objects.filter(patient_user_id=patient.pk, actor_user_id=admin_user.pk)
     assert list(rows.values_list("action", "allowed")) == [("admin:diary_user_change", True)]
@@ -264,3 +268,16 @@ def test_finding_5_an_admin_opening_a_patients_account_is_in_her_audit(
     assert rows.filter(action="admin:diary_carelink_change", object_id=link.pk).count() == 1
     content = signed_in(patient).get("/access").content.decode()
     assert "in the clinic&#x27;s admin" in content or "in the clinic's admin" in content
+
+
+def test_finding_5_staff_pass_the_second_step_before_the_admin(admin_user: Any) -> None:
+    """The admin can change any account's email or password (a way into every diary), so staff are
+    held at the second step like therapists: the admin sends them to set up their app first."""
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("frontend:second_step_setup"))
+    assert client.get(reverse("frontend:second_step_setup")).status_code == 200
+    pass_second_step(client, admin_user)
+    assert client.get("/admin/").status_code == 200

@@ -1,4 +1,4 @@
-"""manage.py reset_two_step EMAIL: forget a therapist's authenticator app and recovery codes.
+"""manage.py reset_two_step EMAIL: forget a therapist's (or staff account's) authenticator app and recovery codes.
 
 For a therapist who lost their phone and their recovery codes, once the clinic has checked who
 they are. At their next sign-in they set up an app again.
@@ -21,9 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: Any, email: str, **options: Any) -> None:
-        therapist = User.objects.filter(email__iexact=email.strip(), role=Role.THERAPIST).first()
+        # Everyone the second step holds (therapists and clinic staff, diary.mfa.required_for).
+        therapist = User.objects.filter(email__iexact=email.strip(), role__in=[Role.THERAPIST, Role.STAFF]).first()
         if therapist is None:
-            raise CommandError(f"No therapist has the email {email}.")
+            raise CommandError(f"No therapist or staff account has the email {email}.")
         mfa.reset(therapist)
         # Not a request, so written here: who was reset, by the command line.
         AuditEvent.objects.create(
