@@ -5,8 +5,9 @@ A therapist reads many people's diaries, so a password alone is not enough: afte
 every therapist page and API call waits until the session has passed the second step
 (SecondStepMiddleware). The first time, the therapist sets up their app (a QR code and the key in
 letters); then each sign-in asks for the current code. Clinic staff (the admin) are asked too: the
-admin can change any account's email or password, which is a way into every diary. Patients are not asked: their diary is theirs,
-on their own phone, and an extra step would stop people in pain from keeping it.
+admin can change any account's email or password, which is a way into every diary. Patients are not
+asked: their diary is theirs, on their own phone, and an extra step would stop people in pain from
+keeping it.
 
 django-otp slows down guessing itself: after each wrong code a device refuses codes for a growing
 delay (1 s, 2 s, 4 s, ...).
