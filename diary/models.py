@@ -583,3 +583,18 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.patient_id} on {self.local_date} {self.local_time}: {self.status}"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job the scheduler enqueued for a date: the nightly refresh_flags goes once a night,
+    however many schedulers run (the unique key makes the second one's insert fail)."""
+
+    job = models.CharField(max_length=64)
+    for_date = models.DateField()
+    enqueued_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "for_date"], name="scheduled_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} for {self.for_date}"

@@ -11,6 +11,7 @@ is a patient in Pacific/Auckland, made here.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -28,8 +29,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
-from diary import push, services
+from diary import push, schedule, services
 from diary.models import DeliveryKind, DeliveryStatus, PushSubscription, ReminderDelivery, User
 from tests import pushstandin
 from tests.conftest import PASSWORD, Api
@@ -369,3 +371,42 @@ def test_two_senders_at_once_send_one_message(patient: User, standin: Any) -> No
     assert all(run.returncode == 0 for run in runs), outputs
     assert [len(standin.messages_for(endpoint)) for endpoint in endpoints] == [1, 1, 1]
     assert ReminderDelivery.objects.get(patient=patient).status == DeliveryStatus.SENT
+
+
+# --- the scheduler and the worker ---------------------------------------------------------------------------
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker() -> None:
+    """The durable worker, until the queue is empty."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0, stdout=io.StringIO())
+
+
+def test_the_scheduler_queues_reminders_and_the_worker_sends_them(patient: User, standin: Any) -> None:
+    """With the database queue: the scheduler's tick sends nothing itself; the worker's run sends one."""
+    endpoint = subscribe(patient, standin)
+    remind(patient, "20:00")
+    with override_settings(TASKS=DATABASE_TASKS), time_machine.travel(utc(2026, 7, 1, 19, 0, 10), tick=False):
+        call_command("scheduler", "--once", stdout=io.StringIO())
+        call_command("scheduler", "--once", stdout=io.StringIO())  # a second scheduler: harmless
+        assert standin.messages_for(endpoint) == []
+        queued = DBTaskResult.objects.filter(status="READY", task_path="diary.reminders.send_due_reminders")
+        assert queued.count() == 2
+        run_worker()
+    assert len(standin.messages_for(endpoint)) == 1
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
+
+
+def test_the_nightly_refresh_flags_is_queued_once_a_night(db: Any) -> None:
+    """Several ticks after 00:30 in the clinic's zone, from several schedulers: one refresh_flags that night."""
+    with override_settings(TASKS=DATABASE_TASKS):
+        assert "refresh_all_flags" not in schedule.schedule_tick(utc(2026, 7, 1, 0, 29))
+        assert "refresh_all_flags" in schedule.schedule_tick(utc(2026, 7, 1, 0, 31))
+        assert "refresh_all_flags" not in schedule.schedule_tick(utc(2026, 7, 1, 0, 32))
+        assert "refresh_all_flags" not in schedule.schedule_tick(utc(2026, 7, 1, 23, 59))
+        assert "refresh_all_flags" in schedule.schedule_tick(utc(2026, 7, 2, 0, 31))
+        refreshes = DBTaskResult.objects.filter(task_path="diary.schedule.refresh_all_flags")
+        assert refreshes.count() == 2
+        run_worker()
+        assert refreshes.filter(status="SUCCESSFUL").count() == 2
