@@ -31,7 +31,12 @@ serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-run: demo serve
+# The web server, the task worker and the scheduler, together (Procfile); one Ctrl-C stops all. The
+# task queue is the database one here, so the worker does the work, as in production.
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/ with the task worker and the scheduler (Ctrl-C stops all)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" TASKS_BACKEND=django_tasks_db.DatabaseBackend PYTHONUNBUFFERED=1 \
+		HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start
 
 test: install
 	$(BIN)/python -m pytest

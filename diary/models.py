@@ -534,6 +534,7 @@ class PushSubscription(models.Model):
 class DeliveryKind(models.TextChoices):
     REMINDER = "reminder", "Reminder at a chosen time"
     MISSED_NUDGE = "missed_nudge", "Nudge after missed days"
+    TEST = "test", "Test asked for on the settings page"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db.models import F, Max, Q
 from django.urls import reverse
@@ -43,6 +43,7 @@ from diary.models import (
     ReminderDelivery,
     ReminderSettings,
     Role,
+    User,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 TITLE = "Time for your check-in"
 BODY = "How are you today? A check-in takes a minute."
 NUDGE_BODY = "It has been a few days. A check-in takes a minute, whenever you are ready."
+TEST_BODY = "This is a test. Your reminders will look like this."
 EMAIL_SUBJECT = "Time for your check-in"
 
 # A reminder later than this is dropped and recorded as missed (API.md 1.1).
@@ -204,7 +206,8 @@ def reminders_schedule(now: datetime, *, patient_ids: list[int] | None = None) -
 
 def payload(kind: str) -> dict[str, str]:
     """What the phone shows: no health data, no name (API.md 1.1)."""
-    return {"title": TITLE, "body": NUDGE_BODY if kind == DeliveryKind.MISSED_NUDGE else BODY, "url": "/"}
+    body = {DeliveryKind.MISSED_NUDGE: NUDGE_BODY, DeliveryKind.TEST: TEST_BODY}.get(DeliveryKind(kind), BODY)
+    return {"title": TITLE, "body": body, "url": "/"}
 
 
 @dataclass
@@ -299,6 +302,8 @@ def _checked_in_recently(delivery: ReminderDelivery, now: datetime) -> bool:
 def _still_wanted(delivery: ReminderDelivery, reminder_settings: ReminderSettings, now: datetime) -> bool:
     """Reminders still on, and no check-in just before (asked on the first attempt only: a retry
     continues a reminder already decided on)."""
+    if delivery.kind == DeliveryKind.TEST:
+        return delivery.patient.is_active  # asked for just now, whatever the settings
     if not reminder_settings.enabled or not delivery.patient.is_active:
         return False
     return delivery.attempts > 1 or not _checked_in_recently(delivery, now)
@@ -389,3 +394,33 @@ def reminders_send_due(now: datetime | None = None, *, patient_ids: list[int] | 
 def send_due_reminders() -> dict[str, int]:
     """The worker's task, enqueued every minute by the scheduler (manage.py scheduler)."""
     return reminders_send_due()
+
+
+# --- the settings page's "Send me a test reminder" --------------------------------------------------------
+
+
+@task()
+def deliver_reminder(delivery_id: int) -> str:
+    """Send one delivery (a test reminder) through the worker, as the scheduled ones go."""
+    return reminder_deliver(delivery_id)
+
+
+def reminder_test_send(*, patient: User, now: datetime | None = None) -> ReminderDelivery:
+    """Send this patient a test reminder now, through the same path as the real ones: to the phones
+    they subscribed and/or by email, as their settings say (email when no phone can take it)."""
+    if not patient.is_patient:
+        raise PermissionDenied("Only patients have reminders.")
+    now = now or timezone.now()
+    local_now = now.astimezone(_zone(patient.timezone))
+    delivery = ReminderDelivery.objects.create(
+        patient=patient,
+        kind=DeliveryKind.TEST,
+        local_date=local_now.date(),
+        # To the microsecond: each test is its own row, and never takes a real reminder's place.
+        local_time=local_now.time().replace(tzinfo=None),
+        due_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    deliver_reminder.enqueue(delivery.pk)
+    return delivery

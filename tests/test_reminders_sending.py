@@ -31,10 +31,10 @@ from django.db import connection
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from diary import push, schedule, services
+from diary import push, reminders, schedule, services
 from diary.models import DeliveryKind, DeliveryStatus, PushSubscription, ReminderDelivery, User
 from tests import pushstandin
-from tests.conftest import PASSWORD, Api
+from tests.conftest import PASSWORD, Api, signed_in
 
 EXPECTED_PAYLOAD = {
     "title": "Time for your check-in",
@@ -410,3 +410,28 @@ def test_the_nightly_refresh_flags_is_queued_once_a_night(db: Any) -> None:
         assert refreshes.count() == 2
         run_worker()
         assert refreshes.filter(status="SUCCESSFUL").count() == 2
+
+
+# --- "Send me a test reminder" ---------------------------------------------------------------------------
+
+
+def test_the_test_button_sends_one_reminder_to_this_patient_only(
+    patient: User, other_patient: User, standin: Any
+) -> None:
+    """Sent now, even with reminders off; Olive's phone hears nothing; a second tap within a minute is refused."""
+    mine, hers = subscribe(patient, standin), subscribe(other_patient, standin)
+    client = signed_in(patient)
+    client.get("/settings")
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    response = client.post("/settings/reminders/test", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 302
+    assert [m.payload["body"] for m in standin.messages_for(mine)] == [reminders.TEST_BODY]
+    assert standin.messages_for(hers) == [] and mail.outbox == []
+    client.post("/settings/reminders/test", HTTP_X_CSRFTOKEN=token)
+    assert len(standin.messages_for(mine)) == 1
+    assert ReminderDelivery.objects.get().kind == DeliveryKind.TEST
+
+
+def test_the_settings_page_offers_the_test_button(patient: User) -> None:
+    page = signed_in(patient).get("/settings").content.decode()
+    assert "Send me a test reminder" in page and 'action="/settings/reminders/test"' in page
