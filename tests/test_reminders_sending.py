@@ -435,3 +435,30 @@ def test_the_test_button_sends_one_reminder_to_this_patient_only(
 def test_the_settings_page_offers_the_test_button(patient: User) -> None:
     page = signed_in(patient).get("/settings").content.decode()
     assert "Send me a test reminder" in page and 'action="/settings/reminders/test"' in page
+
+
+# --- adherence, for the therapist ---------------------------------------------------------------------------
+
+
+@time_machine.travel(utc(2026, 7, 31, 12, 0), tick=False)
+def test_the_therapist_sees_days_with_a_check_in_and_whether_reminders_are_on(
+    patient: User, other_patient: User, therapist: User
+) -> None:
+    """Pat checked in on 3 days of the last 14 (twice on one) and 1 more before, within 30; Olive never.
+    Pat's reminders are on; Olive's off. The times are not shown."""
+    for day in (31, 30, 25):
+        checkin_at(patient, utc(2026, 7, day, 9, 0))
+    checkin_at(patient, utc(2026, 7, 25, 18, 0))
+    checkin_at(patient, utc(2026, 7, 10, 9, 0))
+    checkin_at(patient, utc(2026, 6, 20, 9, 0))  # 41 days before: in neither
+    remind(patient, "20:17")
+    client = signed_in(therapist)
+    home = client.get("/").content.decode()
+    assert "Checked in on 3 of the last 14 days, 4 of 30 · reminders on" in home
+    assert "Checked in on 0 of the last 14 days, 0 of 30 · reminders off" in home
+    assert "20:17" not in home
+    detail = client.get(f"/patients/{patient.pk}").content.decode()
+    assert "3 of the last 14, 4 of the last 30" in detail and "20:17" not in detail
+    listed = {row["id"]: row["adherence"] for row in Api(therapist).get("patients").json()}
+    assert listed[patient.pk] == {"last_14_days": 3, "last_30_days": 4, "reminders_on": True}
+    assert listed[other_patient.pk] == {"last_14_days": 0, "last_30_days": 0, "reminders_on": False}
