@@ -462,3 +462,11 @@ def test_the_therapist_sees_days_with_a_check_in_and_whether_reminders_are_on(
     listed = {row["id"]: row["adherence"] for row in Api(therapist).get("patients").json()}
     assert listed[patient.pk] == {"last_14_days": 3, "last_30_days": 4, "reminders_on": True}
     assert listed[other_patient.pk] == {"last_14_days": 0, "last_30_days": 0, "reminders_on": False}
+
+
+def test_erasing_the_account_erases_its_reminder_record(patient: User) -> None:
+    remind(patient, "20:00")
+    send_at(utc(2026, 7, 1, 19, 0, 10))
+    assert ReminderDelivery.objects.filter(patient=patient).exists()
+    services.account_delete(user=patient)
+    assert not ReminderDelivery.objects.exists()
