@@ -383,6 +383,8 @@ def run_worker() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0, stdout=io.StringIO())
 
 
+# The worker closes its database connection between tasks: no test transaction can hold it.
+@pytest.mark.django_db(transaction=True)
 def test_the_scheduler_queues_reminders_and_the_worker_sends_them(patient: User, standin: Any) -> None:
     """With the database queue: the scheduler's tick sends nothing itself; the worker's run sends one."""
     endpoint = subscribe(patient, standin)
@@ -398,6 +400,8 @@ def test_the_scheduler_queues_reminders_and_the_worker_sends_them(patient: User,
     assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
 
 
+# The worker closes its database connection between tasks: no test transaction can hold it.
+@pytest.mark.django_db(transaction=True)
 def test_the_nightly_refresh_flags_is_queued_once_a_night(db: Any) -> None:
     """Several ticks after 00:30 in the clinic's zone, from several schedulers: one refresh_flags that night."""
     with override_settings(TASKS=DATABASE_TASKS):
