@@ -31,20 +31,27 @@ serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-run: demo serve
+# The web server, the task worker and the scheduler, together (Procfile); one Ctrl-C stops all. The
+# task queue is the database one here, so the worker does the work, as in production.
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/ with the task worker and the scheduler (Ctrl-C stops all)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" TASKS_BACKEND=django_tasks_db.DatabaseBackend PYTHONUNBUFFERED=1 \
+		HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start
 
 test: install
 	$(BIN)/python -m pytest
 
 # Benchmarks, not timed tests: the trend module on one patient-year, a therapist's list of
 # 200 patients, the check-in page's weight (gzipped KB) and taps, and the alert load (how often
-# patients see the full-screen alert and therapists a flag raised, before and after CLINICAL.md 1.1). Each builds its own data
+# patients see the full-screen alert and therapists a flag raised, before and after CLINICAL.md 1.1), and reminders
+# sent to 10,000 patients through a local push-service stand-in. Each builds its own data
 # (bench_api.py and bench_pages.py in a throwaway test database) and prints figures.
 bench: install
 	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
 	$(BIN)/python tests/bench_pages.py
 	$(BIN)/python tests/bench_alerts.py
+	$(BIN)/python tests/bench_reminders.py
 
 # A backup of the whole database (pg_dump on PostgreSQL, a consistent copy on SQLite) into
 # backups/, or FILE=...; restoring replaces every row, after asking (diary/backups.py).

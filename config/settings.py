@@ -351,6 +351,10 @@ CONTENT_SECURITY_POLICY = {
 # (git-ignored); with DEBUG off and none set, phones cannot subscribe (check --deploy: diary.W101).
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_DEV_KEY_FILE = BASE_DIR / ".vapid-dev-key"
+# Who runs this server, for the push services (the VAPID JWT's "sub", RFC 8292): a mailto: or https: URL.
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", f"mailto:{DEFAULT_FROM_EMAIL}")
+if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(f"VAPID_SUBJECT must be a mailto: or https:// URL; got {VAPID_SUBJECT!r}")
 # The only hosts a push subscription may name (https); "*.example.com" matches its subdomains.
 PUSH_SERVICE_HOSTS = env_list(
     "PUSH_SERVICE_HOSTS",

@@ -529,3 +529,73 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Push subscription {self.pk} of {self.patient}"
+
+
+class DeliveryKind(models.TextChoices):
+    REMINDER = "reminder", "Reminder at a chosen time"
+    MISSED_NUDGE = "missed_nudge", "Nudge after missed days"
+    TEST = "test", "Test asked for on the settings page"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Due, not yet taken by a sender"
+    SENDING = "sending", "Taken by a sender"
+    RETRY = "retry", "To try again (the push service asked to wait)"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped (checked in just before, or reminders turned off)"
+    MISSED = "missed", "Missed (the sender was stopped for 30 minutes or more)"
+    FAILED = "failed", "Failed"
+
+
+class ReminderDelivery(models.Model):
+    """One reminder due to one patient: the record that makes "sent once" hold (API.md 1.1).
+
+    The unique key is the patient, the kind, and the local date and time the reminder is for. The
+    scheduler creates the row (a second run, or a second worker, finds it taken), and a sender sends
+    only after moving it from pending to sending in one UPDATE, which exactly one of them wins.
+    A missed-days nudge is keyed by the date it is due and midnight, so it goes once per spell.
+    """
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_deliveries")
+    kind = models.CharField(max_length=16, choices=DeliveryKind.choices, default=DeliveryKind.REMINDER)
+    local_date = models.DateField()
+    local_time = models.TimeField()
+    # The UTC instant it was due: the local time on the local date, in the patient's zone then.
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    # What reached the patient: "push", "email", "push+email", or "" for nothing.
+    channel = models.CharField(max_length=16, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The subscriptions that accepted this reminder, so a retry does not send it to them again.
+    sent_to = models.JSONField(default=list, blank=True)
+    emailed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = "reminder deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "local_date", "local_time"], name="reminder_delivery_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="reminder_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.patient_id} on {self.local_date} {self.local_time}: {self.status}"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job the scheduler enqueued for a date: the nightly refresh_flags goes once a night,
+    however many schedulers run (the unique key makes the second one's insert fail)."""
+
+    job = models.CharField(max_length=64)
+    for_date = models.DateField()
+    enqueued_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "for_date"], name="scheduled_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} for {self.for_date}"

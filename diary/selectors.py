@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -195,3 +196,47 @@ def own_push_subscription(patient: User, subscription_id: object) -> PushSubscri
     """One of the caller's own push subscriptions, else 404."""
     subscription: PushSubscription = _visible_or_404(push_subscriptions_of(patient), subscription_id)
     return subscription
+
+
+# --- adherence, for the therapist (issue 13) -------------------------------------------------------------
+
+ADHERENCE_WINDOWS = (14, 30)
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Days with at least one check-in among the patient's last 14 and 30 local dates (today
+    included), and whether their reminders are on (never the times: those are the patient's own)."""
+
+    last_14_days: int
+    last_30_days: int
+    reminders_on: bool
+
+
+def adherence_of(patients: list[User]) -> dict[int, Adherence]:
+    """Each patient's adherence, in two queries whatever the number of patients."""
+    if not patients:
+        return {}
+    todays = {patient.pk: today_for(patient) for patient in patients}
+    longest = max(ADHERENCE_WINDOWS)
+    earliest = min(todays.values()) - timedelta(days=longest - 1)
+    days_ago: dict[int, list[int]] = {patient.pk: [] for patient in patients}
+    checkin_days = (
+        CheckIn.objects.filter(patient__in=patients, local_date__gte=earliest)
+        .values_list("patient_id", "local_date")
+        .distinct()
+        .order_by()
+    )
+    for patient_id, local_date in checkin_days:
+        days_ago[patient_id].append((todays[patient_id] - local_date).days)
+    reminders_on = set(
+        ReminderSettings.objects.filter(patient__in=patients, enabled=True).values_list("patient_id", flat=True)
+    )
+    return {
+        pk: Adherence(
+            last_14_days=sum(1 for ago in ago_list if 0 <= ago < 14),
+            last_30_days=sum(1 for ago in ago_list if 0 <= ago < 30),
+            reminders_on=pk in reminders_on,
+        )
+        for pk, ago_list in days_ago.items()
+    }

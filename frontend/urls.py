@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings", accounts.settings_page, name="settings"),
     path("settings/password", accounts.PasswordChangePage.as_view(), name="password_change"),
     path("settings/reminders", accounts.reminders_update, name="reminders_update"),
+    path("settings/reminders/test", accounts.reminder_test, name="reminder_test"),
     path("settings/timezone", accounts.timezone_switch, name="timezone_switch"),
     path("settings/sessions/end", accounts.sessions_end, name="sessions_end"),
     path("settings/invite-code", patients.invite_code_rotate, name="invite_code_rotate"),

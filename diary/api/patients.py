@@ -17,6 +17,12 @@ from diary.flags import patients_by_urgency
 from diary.models import FlagLevel
 
 
+class Adherence(serializers.Serializer):
+    last_14_days = serializers.IntegerField()
+    last_30_days = serializers.IntegerField()
+    reminders_on = serializers.BooleanField(help_text="Whether the patient's reminders are on (never their times).")
+
+
 class PatientListView(APIView):
     permission_classes = [IsTherapist]
 
@@ -30,12 +36,16 @@ class PatientListView(APIView):
             help_text="The most severe level among the flags; null if none.",
         )
         flags = FlagSerializer(many=True)
+        adherence = Adherence(help_text="Days with a check-in among the patient's last 14 and 30 local dates.")
 
     @extend_schema(operation_id="patients_list", responses={200: PatientSummary(many=True), **errors(401, 403)})
     def get(self, request: Any) -> Response:
         """The therapist's linked patients, most urgent first, with their flags."""
         rows = patients_by_urgency(request.user)
         audit.shown(request, [row["id"] for row in rows])
+        adherence = selectors.adherence_of([row["patient"] for row in rows])
+        for row in rows:
+            row["adherence"] = adherence[row["id"]]
         return Response(self.PatientSummary(rows, many=True).data)
 
 

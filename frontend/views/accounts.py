@@ -18,6 +18,7 @@ from django.contrib.auth.views import (
     PasswordResetDoneView,
     PasswordResetView,
 )
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from diary import audit, lockout, mfa, selectors, services, sessions, zones
+from diary import audit, lockout, mfa, reminders, selectors, services, sessions, zones
 from diary import signup as signups  # the module; `signup` is the page below
 from diary.mfa import second_step_exempt
 from diary.paths import is_api
@@ -384,6 +385,22 @@ def reminders_update(request: HttpRequest) -> HttpResponse:
         is_patient=True,
     )
     return _settings_page(request, form=settings_form, reminders_form=form)
+
+
+# One test reminder a minute per patient: each is a message to the push services and perhaps an email.
+REMINDER_TEST_SECONDS = 60
+
+
+@patient_page
+@require_POST
+def reminder_test(request: HttpRequest) -> HttpResponse:
+    """ "Send me a test reminder": one now, to this patient only, by the path the real ones take."""
+    if cache.add(f"reminder-test:{request.user.pk}", 1, timeout=REMINDER_TEST_SECONDS):
+        reminders.reminder_test_send(patient=request.user)
+        messages.success(request, "A test reminder is on its way to your phones, or by email if none can take it.")
+    else:
+        messages.error(request, "A test reminder was sent less than a minute ago. Wait a moment and try again.")
+    return redirect(reverse("frontend:settings") + "#reminders-title")
 
 
 @patient_page

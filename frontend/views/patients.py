@@ -52,7 +52,9 @@ def therapist_home(request: HttpRequest) -> HttpResponse:
     rows = patients_by_urgency(therapist)
     audit.shown(request, [row["id"] for row in rows])
     highs = selectors.daily_pain_highs([row["patient"] for row in rows], trends.SPARKLINE_DAYS)
+    adherence = selectors.adherence_of([row["patient"] for row in rows])
     for row in rows:
+        row["adherence"] = adherence[row["id"]]
         row["recent_pain"] = describe_recent_pain(highs[row["id"]])
         row["days_silent"], row["missed"] = _silence(row["patient"], row["last_checkin_at"])
     context = {
@@ -93,6 +95,7 @@ def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> H
         "page": page,
         "flags": flags,
         "today": today,
+        "adherence": selectors.adherence_of([patient])[patient.pk],
         "ack_form": AcknowledgeForm(),
         "note_form": note_form,
         "timeline": _timeline(patient, page),

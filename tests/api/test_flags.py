@@ -460,7 +460,8 @@ def test_it_lists_patients_by_level_before_recency(tess: User) -> None:
         [],
     ]
     for row in rows:
-        assert set(row) == {"id", "display_name", "last_checkin_at", "top_level", "flags"}
+        # The contract's fields, and adherence (an extra field, issue 13).
+        assert set(row) == {"id", "display_name", "last_checkin_at", "top_level", "flags", "adherence"}
         assert [RANK[flag["level"]] for flag in row["flags"]] == sorted(RANK[flag["level"]] for flag in row["flags"])
     assert rows[-1]["last_checkin_at"] is None
 
@@ -725,9 +726,9 @@ def test_it_lists_patients_in_the_same_queries_for_5_as_for_50(db: Any, clock: A
 
     # Session, user, the second step's device (diary/mfa.py), patients, stored flags, acknowledgements,
     # and the access audit's rows: one insert for all (SQLite takes at most 90 rows an insert, so a
-    # list of hundreds takes a few).
+    # list of hundreds takes a few); adherence: days with a check-in, and whose reminders are on.
     fresh = queries_for_list(few)
-    assert fresh == queries_for_list(many) == 7
+    assert fresh == queries_for_list(many) == 9
 
     clock.shift(timedelta(days=1))
     stale_few, stale_many = queries_for_list(few), queries_for_list(many)

@@ -53,6 +53,7 @@ POST_ONLY = {
     "frontend:timezone_switch",
     "frontend:recovery_codes_renew",
     "frontend:reminders_update",  # the settings page's reminders form (tests/browser/test_push.py runs axe there)
+    "frontend:reminder_test",  # the settings page's "Send me a test reminder"
 }
 # Two-step sign-in: only a therapist who has not passed it sees these; test_the_second_step_is_accessible.
 SECOND_STEP = {"frontend:second_step", "frontend:second_step_setup"}

@@ -82,6 +82,8 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "timezone_switch": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # POST only, patients only: the settings page's reminders form (test_reminders.py).
     "reminders_update": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # POST only, patients only: "Send me a test reminder" (test_reminders_sending.py).
+    "reminder_test": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # POST only: "sign out everywhere else" (test_sessions.py).
     "sessions_end": {PAT: 405, OLIVE: 405, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
     # POST only, therapists only: a new invite code (test_links.py).

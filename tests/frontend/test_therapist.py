@@ -54,8 +54,9 @@ def test_it_lists_any_number_of_patients_in_the_same_number_of_queries(therapist
     assert text(response).count('href="/patients/') == 6
     assert len(six) == len(two), [q["sql"] for q in six.captured_queries]
     # Session, user, the second step's device, patients with their last check-in, stored flags,
-    # acknowledgements, everyone's pain of the last 14 days, and the access audit's rows (one insert).
-    assert len(six) <= 8
+    # acknowledgements, everyone's pain of the last 14 days, and the access audit's rows (one insert);
+    # adherence: everyone's days with a check-in of the last 30, and whose reminders are on.
+    assert len(six) <= 10
 
 
 def test_it_shows_a_linked_patients_checkins(patient: Any, therapist: Any) -> None:

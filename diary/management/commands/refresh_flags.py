@@ -1,8 +1,9 @@
 """manage.py refresh_flags: re-judge every diary whose stored flags are from an earlier day.
 
 Flags are re-judged with each check-in and, lazily, on the first read after a
-patient's day turns. Run this shortly after midnight (cron, or a platform's
-scheduler) so that no therapist's first page of the day waits for it.
+patient's day turns. The scheduler enqueues the same work for the task worker
+nightly (diary/schedule.py); without a worker, run this shortly after midnight
+(cron, or a platform's scheduler) so that no therapist's first page of the day waits for it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from diary.flags import flags_current_for_many
-from diary.models import Role, User
+from diary.schedule import flags_refresh_all
 
 
 class Command(BaseCommand):
@@ -22,8 +22,5 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=100, help="Patients re-judged per transaction.")
 
     def handle(self, *args: Any, batch: int, **options: Any) -> None:
-        patients = list(User.objects.filter(role=Role.PATIENT, is_active=True).order_by("pk"))
-        for start in range(0, len(patients), batch):
-            # Only the stale ones among each batch are re-judged, in a few queries per batch.
-            flags_current_for_many(patients[start : start + batch])
-        self.stdout.write(f"Flags are up to date for {len(patients)} patients.")
+        count = flags_refresh_all(batch=batch)
+        self.stdout.write(f"Flags are up to date for {count} patients.")

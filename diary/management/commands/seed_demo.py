@@ -269,6 +269,10 @@ DEMO_REMINDERS: dict[str, tuple[list[str], bool, bool]] = {
     "leo@example.org": (["20:00"], True, True),
 }
 
+# One demo patient also gets a reminder a few minutes after seeding, to see the worker send it.
+SOON_REMINDED = "james@example.org"
+SOON_AFTER = timedelta(minutes=3)
+
 
 class Command(BaseCommand):
     help = "Load a demo clinic: one therapist and six patients with six weeks of check-ins each."
@@ -296,6 +300,8 @@ class Command(BaseCommand):
             patient = self._patient(demo, now)
             services.link_create(patient=patient, invite_code=therapist.invite_code or "")
             times, enabled, missed_nudge = DEMO_REMINDERS[demo.email]
+            if demo.email == SOON_REMINDED:
+                times = [*times, self._soon(patient, now)]
             services.reminders_update(
                 patient=patient, times=times, enabled=enabled, missed_nudge=missed_nudge, push=True, email=True
             )
@@ -312,6 +318,14 @@ class Command(BaseCommand):
             f"(type it in): {DEMO_TOTP_KEY_BASE32}, or use a demo recovery code (each works once): "
             + ", ".join(DEMO_RECOVERY_CODES)
         )
+
+    def _soon(self, patient: User, now: datetime) -> str:
+        """A reminder time a few minutes from now in the patient's zone, so `make run` shows one sent."""
+        soon = (now + SOON_AFTER).astimezone(ZoneInfo(patient.timezone))
+        self.stdout.write(
+            f"  A reminder for {patient.email} is due at {soon:%H:%M} their time: watch the worker's log."
+        )
+        return f"{soon:%H:%M}"
 
     def _therapist(self) -> User:
         therapist = User.objects.filter(email=THERAPIST_EMAIL).first()
