@@ -15,6 +15,8 @@ from diary.models import (
     SUGGESTED_REMINDER_TIME,
     CareLink,
     CheckIn,
+    Dose,
+    Medicine,
     PushSubscription,
     ReminderSettings,
     Role,
@@ -195,3 +197,33 @@ def own_push_subscription(patient: User, subscription_id: object) -> PushSubscri
     """One of the caller's own push subscriptions, else 404."""
     subscription: PushSubscription = _visible_or_404(push_subscriptions_of(patient), subscription_id)
     return subscription
+
+
+# --- medicines and doses ----------------------------------------------------------
+
+
+def medicines_of(patient: User) -> QuerySet[Medicine]:
+    """A patient's medicines, those still taken first, then by name."""
+    return Medicine.objects.filter(patient=patient).order_by("-active", "name", "id")
+
+
+def own_medicine(patient: User, medicine_id: object) -> Medicine:
+    """One of the patient's own medicines, else 404."""
+    medicine: Medicine = _visible_or_404(medicines_of(patient).select_related("patient"), medicine_id)
+    return medicine
+
+
+def doses_of(patient: User, *, since: date | None = None, until: date | None = None) -> QuerySet[Dose]:
+    """A patient's doses with their medicines, newest first, optionally within local dates (inclusive)."""
+    doses = Dose.objects.filter(patient=patient).select_related("medicine")
+    if since is not None:
+        doses = doses.filter(local_date__gte=since)
+    if until is not None:
+        doses = doses.filter(local_date__lte=until)
+    return doses.order_by("-taken_at", "-id")
+
+
+def own_dose(patient: User, dose_id: object) -> Dose:
+    """One of the patient's own doses, else 404."""
+    dose: Dose = _visible_or_404(doses_of(patient).select_related("patient"), dose_id)
+    return dose
