@@ -152,10 +152,14 @@ def daily_pain_highs(patients: list[User], days: int) -> dict[int, list[int | No
 
 
 def trend_days(patient: User, days: int) -> list[dict[str, Any]]:
-    """One row per local date of the last `days`, oldest first; days without check-ins have nulls."""
+    """One row per local date of the last `days`, oldest first; days without check-ins have nulls.
+
+    Each row counts the date's as-needed doses too (null on a date with no check-in and no dose).
+    """
     end = today_for(patient)
     start = end - timedelta(days=days - 1)
-    return charts.daily_rows(checkins_of(patient, since=start, until=end), start, end)
+    doses = doses_of(patient, since=start, until=end)
+    return charts.daily_rows(checkins_of(patient, since=start, until=end), start, end, doses=doses)
 
 
 def trend_picture(patient: User, start: date, end: date, *, flags: list[dict[str, Any]]) -> charts.TrendPicture:

@@ -255,3 +255,43 @@ def test_erasing_the_account_erases_medicines_and_doses(patient: Any, pat_medici
     assert pat.delete("me", {"password": PASSWORD}).status_code == 204
     assert not Medicine.objects.exists()
     assert not Dose.objects.exists()
+
+
+def test_trends_rows_count_as_needed_doses_and_leave_unknown_days_null(patient: Any, pat_medicine: Medicine) -> None:
+    """as_needed_doses: the date's count; 0 on a date with a record but no as-needed dose; null on a date with none."""
+    pat = Api(patient)
+    regular = services.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
+    pat.post("doses", dose_body(pat_medicine.pk, taken_at=_ago(days=1)))
+    pat.post("doses", dose_body(pat_medicine.pk, taken_at=_ago(days=1, minutes=5)))
+    pat.post("doses", dose_body(regular.pk, taken_at=_ago(days=2)))
+    pat.post("checkins", checkin_body(recorded_at=_ago(days=3)))
+    rows = {row["date"]: row for row in pat.get("trends", days="7").json()["days"]}
+    zone = ZoneInfo(patient.timezone)
+
+    def on(**delta: Any) -> dict[str, Any]:
+        return rows[(timezone.now() - timedelta(**delta)).astimezone(zone).date().isoformat()]
+
+    assert on(days=1)["as_needed_doses"] == 2
+    assert on(days=2)["as_needed_doses"] == 0
+    assert on(days=3)["as_needed_doses"] == 0
+    assert on(days=5)["as_needed_doses"] is None
+
+
+def test_a_dose_re_judges_the_stored_flags(patient: Any, therapist: Any, pat_medicine: Medicine) -> None:
+    """Four as-needed doses on each of two days raise rescue_doses_high at once, for patient and therapist."""
+    pat = Api(patient)
+    for days in (0, 1):
+        for minutes in range(4):
+            taken = timezone.now() - timedelta(days=days, minutes=2 + minutes)
+            pat.post("doses", dose_body(pat_medicine.pk, taken_at=taken.isoformat()))
+    # Both days must be local dates of their own, whatever the clock says now.
+    if len({d.local_date for d in Dose.objects.all()}) < 2:
+        pytest.skip("the doses fell on one local date")
+    flags = pat.get("flags").json()["flags"]
+    assert [f["code"] for f in flags] == ["rescue_doses_high"]
+    assert sorted(flags[0]["evidence"]["dose_ids"]) == sorted(Dose.objects.values_list("id", flat=True))
+    therapist_view = Api(therapist).get(f"patients/{patient.pk}/flags").json()["flags"]
+    assert therapist_view[0]["clinician_detail"] == "4 as-needed doses on 2 of the last 3 days (oxycodone 5 mg)"
+    # Taking one back below 4 on a day quiets the flag.
+    pat.delete(f"doses/{Dose.objects.order_by('id').first().pk}")
+    assert pat.get("flags").json()["flags"] == []
