@@ -6,6 +6,8 @@ linked to nobody. See tests/conftest.py.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
 
 from diary import services
 from diary.models import Dose, Medicine
@@ -295,3 +298,52 @@ def test_a_dose_re_judges_the_stored_flags(patient: Any, therapist: Any, pat_med
     # Taking one back below 4 on a day quiets the flag.
     pat.delete(f"doses/{Dose.objects.order_by('id').first().pk}")
     assert pat.get("flags").json()["flags"] == []
+
+
+def test_the_exports_include_medicines_and_doses(patient: Any, pat_medicine: Medicine) -> None:
+    """JSON has both lists; the CSV has a row per medicine and dose, free text made inert for spreadsheets."""
+    pat = Api(patient)
+    formula = services.medicine_create(patient=patient, name="=HYPERLINK(1)", kind="regular")
+    pat.post("checkins", checkin_body())
+    dose = pat.post("doses", dose_body(pat_medicine.pk, amount="+2 tablets")).json()
+    pat.patch(f"doses/{dose['id']}", {"relief": "some"})
+
+    document = pat.get("export", format="json").json()
+    assert {m["name"] for m in document["medicines"]} == {"oxycodone", "=HYPERLINK(1)"}
+    [exported] = document["doses"]
+    assert (exported["id"], exported["medicine"], exported["relief"], exported["amount"]) == (
+        dose["id"],
+        "oxycodone",
+        "some",
+        "+2 tablets",
+    )
+    assert exported["taken_at"] == dose["taken_at"]
+
+    rows = list(csv.DictReader(io.StringIO(pat.get("export", format="csv").content.decode())))
+    assert [row["record"] for row in rows] == ["checkin", "medicine", "medicine", "dose"]
+    by_record = {(row["record"], row["id"]): row for row in rows}
+    assert by_record[("medicine", str(formula.pk))]["medicine"] == "'=HYPERLINK(1)"
+    dose_row = by_record[("dose", str(dose["id"]))]
+    assert (dose_row["amount"], dose_row["relief"], dose_row["kind"]) == ("'+2 tablets", "some", "as_needed")
+
+
+def test_the_fhir_export_has_one_medication_statement_per_dose(patient: Any, pat_medicine: Medicine) -> None:
+    """MedicationStatement: completed, the medicine in words, the local time, the dosage, told by the patient."""
+    pat = Api(patient)
+    pat.post("checkins", checkin_body())
+    taken_at = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    for minutes in (0, 10):
+        pat.post("doses", dose_body(pat_medicine.pk, taken_at=(taken_at + timedelta(minutes=minutes)).isoformat()))
+    response = pat.get("export", format="fhir")
+    bundle = Bundle.model_validate(response.json())
+    statements = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "MedicationStatement"]
+    assert len(statements) == 2
+    patient_ref = next(e.fullUrl for e in bundle.entry if e.resource.get_resource_type() == "Patient")
+    for statement in statements:
+        assert statement.status == "completed"
+        assert statement.medicationCodeableConcept.text == "oxycodone 5 mg"
+        assert statement.informationSource.reference == patient_ref
+        assert statement.subject.reference == patient_ref
+        assert statement.dosage[0].text == "1 tablet, breakthrough pain"
+    raw = [e["resource"] for e in response.json()["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+    assert raw[0]["effectiveDateTime"] == taken_at.astimezone(ZoneInfo("Europe/London")).isoformat()
