@@ -216,6 +216,8 @@ ACTION_WORDS = {
     "api:patient-flags": "read your flags",
     "api:patient-trends": "read your trends",
     "api:patient-export": "downloaded your diary",
+    "api:patient-medicines": "read your medicines",
+    "api:patient-doses": "read your pain reliever doses",
     "api:link": "ended sharing",
 }
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from statistics import fmean
 from typing import Any
 
-from diary.models import CheckIn, MovementEffect, PartOfDay
+from diary.models import CheckIn, Dose, MedicineKind, MovementEffect, PartOfDay
 from diary.trends.wording import fmt_date, fmt_number, fmt_range
 
 PARTS_OF_DAY = tuple(PartOfDay)  # night, morning, afternoon, evening: the order of a day
@@ -28,15 +28,22 @@ DEFAULT_PERIOD = 30
 RECENT_PAIN_CHANGE = 1.5
 
 
-def daily_rows(checkins: Iterable[CheckIn], start: date, end: date) -> list[dict[str, Any]]:
+def daily_rows(
+    checkins: Iterable[CheckIn], start: date, end: date, doses: Iterable[Dose] | None = None
+) -> list[dict[str, Any]]:
     """One row per local date from start to end inclusive, oldest first; days without check-ins have nulls.
 
     The day's first and last pain are in the order the check-ins were made; sleep is the latest
     answer of the day (last night's sleep, corrected if given twice); exercise minutes add up.
+    Given the doses (with their medicines), each row also counts the day's as-needed doses
+    (API.md 1.1): 0 on a date with a check-in or a dose but none as-needed, null on a date with neither.
     """
     by_date: dict[date, list[CheckIn]] = defaultdict(list)
     for checkin in sorted(checkins, key=lambda c: (c.recorded_at, c.pk)):
         by_date[checkin.local_date].append(checkin)
+    doses_by_date: dict[date, list[Dose]] = defaultdict(list)
+    for dose in doses or ():
+        doses_by_date[dose.local_date].append(dose)
     rows = []
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
@@ -61,6 +68,11 @@ def daily_rows(checkins: Iterable[CheckIn], start: date, end: date) -> list[dict
                 "symptoms": sorted({s for c in of_day for s in c.symptoms}),
             }
         )
+        if doses is not None:
+            taken = doses_by_date.get(day, [])
+            known = bool(of_day or taken)
+            as_needed = sum(1 for dose in taken if dose.medicine.kind == MedicineKind.AS_NEEDED)
+            rows[-1]["as_needed_doses"] = as_needed if known else None
     return rows
 
 

@@ -12,10 +12,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from diary import audit
-from diary.models import CHECKIN_FIELDS, AuditEvent, CheckIn, Symptom, User
+from diary.models import CHECKIN_FIELDS, AuditEvent, CheckIn, Dose, Medicine, MedicineKind, Symptom, User
 
-# Every field of a check-in, after the ones the server adds.
-CSV_COLUMNS = ["id", "client_uuid", "recorded_at", "local_date", "part_of_day", *CHECKIN_FIELDS[1:]]
+# One table for the whole diary, a row per record: "record" says whether a row is a check-in, a
+# medicine or a dose (API.md 1.1), and each fills the columns it has. Every field of a check-in
+# comes last, after the ones the server adds and the medicine's and dose's own.
+MEDICINE_COLUMNS = ["medicine_id", "medicine", "strength", "kind", "active"]
+DOSE_COLUMNS = ["taken_at", "amount", "reason", "relief"]
+CSV_COLUMNS = [
+    "record",
+    "id",
+    "client_uuid",
+    "recorded_at",
+    "local_date",
+    "part_of_day",
+    *MEDICINE_COLUMNS,
+    *DOSE_COLUMNS,
+    *CHECKIN_FIELDS[1:],
+]
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -68,17 +82,63 @@ def checkin_row(checkin: CheckIn, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def as_csv(patient: User, checkins: Iterable[CheckIn]) -> str:
+def medicine_row(medicine: Medicine) -> dict[str, Any]:
+    return {
+        "id": medicine.pk,
+        "name": medicine.name,
+        "strength": medicine.strength,
+        "kind": medicine.kind,
+        "active": medicine.active,
+        "code": medicine.code,
+        "created_at": medicine.created_at.isoformat(),
+    }
+
+
+def dose_row(dose: Dose, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": dose.pk,
+        "client_uuid": str(dose.client_uuid),
+        "medicine_id": dose.medicine_id,
+        "medicine": dose.medicine.name,
+        "strength": dose.medicine.strength,
+        "kind": dose.medicine.kind,
+        "taken_at": dose.taken_at.astimezone(zone).isoformat(),
+        "local_date": dose.local_date.isoformat(),
+        "part_of_day": dose.part_of_day,
+        "amount": dose.amount,
+        "reason": dose.reason,
+        "relief": dose.relief,
+    }
+
+
+def as_csv(
+    patient: User, checkins: Iterable[CheckIn], medicines: Iterable[Medicine] = (), doses: Iterable[Dose] = ()
+) -> str:
     zone = ZoneInfo(patient.timezone)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for checkin in checkins:
-        writer.writerow({key: _cell(value) for key, value in checkin_row(checkin, zone).items()})
+    rows: list[dict[str, Any]] = [{"record": "checkin", **checkin_row(checkin, zone)} for checkin in checkins]
+    for medicine in medicines:
+        row = medicine_row(medicine)
+        rows.append(
+            {
+                "record": "medicine",
+                "id": row["id"],
+                "medicine_id": row["id"],
+                "medicine": row["name"],
+                **{key: row[key] for key in ("strength", "kind", "active")},
+            }
+        )
+    rows += [{"record": "dose", **dose_row(dose, zone)} for dose in doses]
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
-def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
+def as_json(
+    patient: User, checkins: Iterable[CheckIn], medicines: Iterable[Medicine] = (), doses: Iterable[Dose] = ()
+) -> dict[str, Any]:
     zone = ZoneInfo(patient.timezone)
     return {
         "patient": {
@@ -88,6 +148,8 @@ def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
             "therapy_started_on": patient.therapy_started_on.isoformat() if patient.therapy_started_on else None,
         },
         "checkins": [checkin_row(checkin, zone) for checkin in checkins],
+        "medicines": [medicine_row(medicine) for medicine in medicines],
+        "doses": [dose_row(dose, zone) for dose in doses],
     }
 
 
@@ -148,8 +210,32 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
     return {"valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}}
 
 
-def as_fhir(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
-    """An R4 Bundle (type collection): the Patient and one Observation per reported measure."""
+def _dosage_text(dose: Dose) -> str:
+    """ "1 tablet, breakthrough pain; relief: good" — the dose as the patient logged it."""
+    parts = [dose.amount] if dose.amount else []
+    parts.append(dose.get_reason_display().lower())
+    text = ", ".join(parts)
+    return f"{text}; relief: {dose.relief}" if dose.relief else text
+
+
+def _medication_statement(patient_ref: str, dose: Dose, zone: ZoneInfo) -> dict[str, Any]:
+    """One dose taken, told by the patient: a completed MedicationStatement."""
+    return {
+        "resourceType": "MedicationStatement",
+        "status": "completed",
+        "medicationCodeableConcept": {"text": dose.medicine.label},
+        "subject": {"reference": patient_ref},
+        "effectiveDateTime": dose.taken_at.astimezone(zone).isoformat(),
+        "informationSource": {"reference": patient_ref},
+        "dosage": [
+            {"text": _dosage_text(dose), "asNeededBoolean": dose.medicine.kind == MedicineKind.AS_NEEDED},
+        ],
+    }
+
+
+def as_fhir(patient: User, checkins: Iterable[CheckIn], doses: Iterable[Dose] = ()) -> dict[str, Any]:
+    """An R4 Bundle (type collection): the Patient, one Observation per reported measure, and one
+    MedicationStatement per dose."""
     zone = ZoneInfo(patient.timezone)
     patient_ref = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'diary-patient-{patient.pk}')}"
     entries: list[dict[str, Any]] = [
@@ -174,4 +260,11 @@ def as_fhir(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:
             observations.append(observation({"text": labels.get(symptom, symptom)}, {"valueBoolean": True}, "survey"))
         for index, resource in enumerate(observations):
             entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(checkin.client_uuid, str(index))}", "resource": resource})
+    for dose in doses:
+        entries.append(
+            {
+                "fullUrl": f"urn:uuid:{uuid.uuid5(dose.client_uuid, 'dose')}",
+                "resource": _medication_statement(patient_ref, dose, zone),
+            }
+        )
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}

@@ -21,7 +21,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from diary import flag_policy, selectors, trends
-from diary.models import CheckIn, FlagAcknowledgement, FlagState, User
+from diary.models import CheckIn, Dose, FlagAcknowledgement, FlagState, MedicineKind, User
 
 # How much history the trend module is given: its longest window (weight: the latest
 # weight within 30 days against the 180 days before it) with room for "since" to look back
@@ -111,6 +111,35 @@ def trend_entries(patients: list[User], *, as_of: dict[int, date]) -> dict[int, 
     return entries
 
 
+# The medicine rules look back at most 21 days (the last 7 against the 14 before), and "since" a
+# little further: a month of doses is plenty, and a year of doses is never read on every write.
+DOSE_HISTORY_DAYS = 60
+
+
+def trend_doses(patients: list[User], *, as_of: dict[int, date]) -> dict[int, list[trends.DoseEntry]]:
+    """The doses the medicine rules need for each patient, with whether each medicine is as-needed, in one query."""
+    start = min(as_of.values()) - timedelta(days=DOSE_HISTORY_DAYS)
+    rows = (
+        Dose.objects.filter(patient__in=patients, local_date__gte=start)
+        .order_by()
+        .values_list(
+            "id", "patient_id", "local_date", "relief", "medicine__kind", "medicine__name", "medicine__strength"
+        )
+    )
+    doses: dict[int, list[trends.DoseEntry]] = {patient.pk: [] for patient in patients}
+    for id_, patient_id, local_date, relief, kind, name, strength in rows:
+        doses[patient_id].append(
+            trends.DoseEntry(
+                id=id_,
+                local_date=local_date,
+                as_needed=kind == MedicineKind.AS_NEEDED,
+                relief=relief,
+                medicine=f"{name} {strength}".strip(),
+            )
+        )
+    return doses
+
+
 def flags_current_for(patient: User) -> FlagState:
     """The patient's stored flags, re-judged and stored first if their day has turned since (windows slide).
 
@@ -134,9 +163,12 @@ class FlagNotActive(Exception):
     """The patient has no active flag with this code."""
 
 
-def flag_state_for(*, patient: User, as_of: date, entries: list[trends.Entry]) -> FlagState:
-    """Judge a diary with the trend module and return the (unsaved) state to store."""
-    evaluation = trends.evaluate(entries, trends.PatientFacts(therapy_started_on=patient.therapy_started_on), as_of)
+def flag_state_for(
+    *, patient: User, as_of: date, entries: list[trends.Entry], doses: list[trends.DoseEntry] | None = None
+) -> FlagState:
+    """Judge a diary (check-ins and doses) with the trend module and return the (unsaved) state to store."""
+    facts = trends.PatientFacts(therapy_started_on=patient.therapy_started_on)
+    evaluation = trends.evaluate(entries, facts, as_of, doses or [])
     # Most severe first is the API's promise, so it is kept here rather than trusted; the sort is stable.
     flags = [flag_data(flag) for flag in sorted(evaluation.flags, key=lambda flag: trends.LEVEL_RANK[flag.level])]
     top = flags[0]["level"] if flags else None
@@ -173,7 +205,7 @@ def flags_refresh(*, patient: User) -> FlagState:
 
 
 def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
-    """Re-judge several diaries with one query for all their check-ins and one write.
+    """Re-judge several diaries with one query for all their check-ins, one for their doses, and one write.
 
     The diaries stay locked from reading the check-ins to storing the flags. A read that
     refreshes a stale state (the day turned) would otherwise race a check-in being written:
@@ -192,7 +224,10 @@ def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
             patient.timezone = zones[patient.pk]
         as_of = {patient.pk: selectors.today_for(patient) for patient in patients}
         entries = trend_entries(patients, as_of=as_of)
-        states = [flag_state_for(patient=p, as_of=as_of[p.pk], entries=entries[p.pk]) for p in patients]
+        doses = trend_doses(patients, as_of=as_of)
+        states = [
+            flag_state_for(patient=p, as_of=as_of[p.pk], entries=entries[p.pk], doses=doses[p.pk]) for p in patients
+        ]
         FlagState.objects.bulk_create(
             states,
             update_conflicts=True,

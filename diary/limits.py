@@ -62,3 +62,9 @@ def therapy_start_validators() -> list[Any]:
         MinValueValidator(THERAPY_START_EARLIEST, THERAPY_START_OUT_OF_RANGE),
         MaxValueValidator(THERAPY_START_LATEST, THERAPY_START_OUT_OF_RANGE),
     ]
+
+
+# Medicines and doses (API.md 1.1): free text, no medical dictionary.
+MEDICINE_NAME_MAX_LENGTH = 100
+MEDICINE_STRENGTH_MAX_LENGTH = 50
+DOSE_AMOUNT_MAX_LENGTH = 50

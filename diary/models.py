@@ -599,3 +599,107 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} for {self.for_date}"
+
+
+# --- medicines and doses (API.md 1.1) ------------------------------------------
+
+
+class MedicineKind(models.TextChoices):
+    REGULAR = "regular", "Taken on a schedule"
+    AS_NEEDED = "as_needed", "Taken when needed"
+
+
+class DoseReason(models.TextChoices):
+    BREAKTHROUGH_PAIN = "breakthrough_pain", "Breakthrough pain"
+    SCHEDULED = "scheduled", "Scheduled dose"
+    OTHER = "other", "Other"
+
+
+class Relief(models.TextChoices):
+    NONE = "none", "Not at all"
+    SOME = "some", "A little"
+    GOOD = "good", "Quite a lot"
+    COMPLETE = "complete", "Completely"
+
+
+class Medicine(models.Model):
+    """A medicine on the patient's own list, in their own words ("oxycodone", "5 mg").
+
+    Free text on purpose: no medical dictionary is needed to keep a diary. `code` is left open
+    for an RxNorm or national code, should one be chosen later.
+    """
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="medicines")
+    name = models.CharField(max_length=limits.MEDICINE_NAME_MAX_LENGTH)
+    strength = models.CharField(max_length=limits.MEDICINE_STRENGTH_MAX_LENGTH, blank=True)
+    kind = models.CharField(max_length=16, choices=MedicineKind.choices)
+    # Stopped medicines stay on the list (inactive) while doses of them are in the diary.
+    active = models.BooleanField(default=True)
+    code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-active", "name", "id"]
+        indexes = [models.Index(fields=["patient", "-active", "name"], name="medicine_patient_list")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(GreaterThan(Length("name"), 0))
+                & Q(LessThanOrEqual(Length("name"), limits.MEDICINE_NAME_MAX_LENGTH)),
+                name="medicine_name_1_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(LessThanOrEqual(Length("strength"), limits.MEDICINE_STRENGTH_MAX_LENGTH)),
+                name="medicine_strength_at_most_50",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=MedicineKind.values), name="medicine_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The medicine as a clinician reads it: "oxycodone 5 mg"."""
+        return f"{self.name} {self.strength}".strip()
+
+
+class Dose(models.Model):
+    """One dose of a medicine taken, and (asked later) how much it helped.
+
+    Idempotent on client_uuid like a check-in, and dated like one: local_date and part_of_day
+    are taken_at in the patient's zone, rewritten when the zone changes.
+    """
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="doses")
+    # RESTRICT: a medicine with doses is marked inactive, never deleted, except with its patient.
+    medicine = models.ForeignKey(Medicine, on_delete=models.RESTRICT, related_name="doses")
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    taken_at = models.DateTimeField()
+    local_date = models.DateField()
+    part_of_day = models.CharField(max_length=16, choices=PartOfDay.choices)
+    amount = models.CharField(max_length=limits.DOSE_AMOUNT_MAX_LENGTH, blank=True)
+    reason = models.CharField(max_length=32, choices=DoseReason.choices)
+    relief = models.CharField(max_length=16, choices=Relief.choices, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-taken_at"], name="dose_patient_time"),
+            models.Index(fields=["patient", "local_date"], name="dose_patient_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(LessThanOrEqual(Length("amount"), limits.DOSE_AMOUNT_MAX_LENGTH)),
+                name="dose_amount_at_most_50",
+            ),
+            models.CheckConstraint(condition=Q(reason__in=DoseReason.values), name="dose_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(relief__isnull=True) | Q(relief__in=Relief.values), name="dose_relief_valid"
+            ),
+            models.CheckConstraint(condition=Q(part_of_day__in=PartOfDay.values), name="dose_part_of_day_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dose {self.pk} at {self.taken_at:%Y-%m-%d %H:%M}"

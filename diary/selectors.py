@@ -16,6 +16,8 @@ from diary.models import (
     SUGGESTED_REMINDER_TIME,
     CareLink,
     CheckIn,
+    Dose,
+    Medicine,
     PushSubscription,
     ReminderSettings,
     Role,
@@ -151,10 +153,14 @@ def daily_pain_highs(patients: list[User], days: int) -> dict[int, list[int | No
 
 
 def trend_days(patient: User, days: int) -> list[dict[str, Any]]:
-    """One row per local date of the last `days`, oldest first; days without check-ins have nulls."""
+    """One row per local date of the last `days`, oldest first; days without check-ins have nulls.
+
+    Each row counts the date's as-needed doses too (null on a date with no check-in and no dose).
+    """
     end = today_for(patient)
     start = end - timedelta(days=days - 1)
-    return charts.daily_rows(checkins_of(patient, since=start, until=end), start, end)
+    doses = doses_of(patient, since=start, until=end)
+    return charts.daily_rows(checkins_of(patient, since=start, until=end), start, end, doses=doses)
 
 
 def trend_picture(patient: User, start: date, end: date, *, flags: list[dict[str, Any]]) -> charts.TrendPicture:
@@ -240,3 +246,33 @@ def adherence_of(patients: list[User]) -> dict[int, Adherence]:
         )
         for pk, ago_list in days_ago.items()
     }
+
+
+# --- medicines and doses ----------------------------------------------------------
+
+
+def medicines_of(patient: User) -> QuerySet[Medicine]:
+    """A patient's medicines, those still taken first, then by name."""
+    return Medicine.objects.filter(patient=patient).order_by("-active", "name", "id")
+
+
+def own_medicine(patient: User, medicine_id: object) -> Medicine:
+    """One of the patient's own medicines, else 404."""
+    medicine: Medicine = _visible_or_404(medicines_of(patient).select_related("patient"), medicine_id)
+    return medicine
+
+
+def doses_of(patient: User, *, since: date | None = None, until: date | None = None) -> QuerySet[Dose]:
+    """A patient's doses with their medicines, newest first, optionally within local dates (inclusive)."""
+    doses = Dose.objects.filter(patient=patient).select_related("medicine")
+    if since is not None:
+        doses = doses.filter(local_date__gte=since)
+    if until is not None:
+        doses = doses.filter(local_date__lte=until)
+    return doses.order_by("-taken_at", "-id")
+
+
+def own_dose(patient: User, dose_id: object) -> Dose:
+    """One of the patient's own doses, else 404."""
+    dose: Dose = _visible_or_404(doses_of(patient).select_related("patient"), dose_id)
+    return dose

@@ -31,6 +31,10 @@ from diary.models import (
     SUGGESTED_REMINDER_TIME,
     CareLink,
     CheckIn,
+    Dose,
+    DoseReason,
+    Medicine,
+    MedicineKind,
     PainLocation,
     PartOfDay,
     PushSubscription,
@@ -55,6 +59,10 @@ UNCHANGED = Unchanged()
 
 class ClientUuidConflict(Exception):
     """The client_uuid belongs to another patient's check-in."""
+
+
+class DoseUuidConflict(Exception):
+    """The client_uuid belongs to another patient's dose."""
 
 
 class InviteCodeNotFound(Exception):
@@ -182,6 +190,7 @@ def profile_update(
     user.save()
     if user.timezone != old_zone:
         _redate_checkins(user)
+        _redate_doses(user)
     if user.is_patient and (user.timezone != old_zone or user.therapy_started_on != old_therapy_start):
         # A new zone moves check-ins between days and moves "today"; a new therapy date moves the baseline.
         flags_refresh(patient=user)
@@ -193,6 +202,13 @@ def _redate_checkins(patient: User) -> None:
     for checkin in checkins:
         checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
     CheckIn.objects.bulk_update(checkins, ["local_date", "part_of_day"], batch_size=500)
+
+
+def _redate_doses(patient: User) -> None:
+    doses = list(Dose.objects.filter(patient=patient).only("id", "taken_at"))
+    for dose in doses:
+        dose.local_date, dose.part_of_day = local_moment(dose.taken_at, patient.timezone)
+    Dose.objects.bulk_update(doses, ["local_date", "part_of_day"], batch_size=500)
 
 
 @transaction.atomic
@@ -214,19 +230,28 @@ def _unique_codes(values: list[str], allowed: list[str], field: str) -> list[str
     return list(dict.fromkeys(values))
 
 
+def moment_problem(moment: datetime, *, now: datetime, what: str) -> str | None:
+    """What is wrong with the time of a report (a check-in's recorded_at, a dose's taken_at), if anything.
+
+    One rule for both (API.md: taken_at follows the rules of recorded_at): an offset, not more than
+    MAX_FUTURE ahead (a phone's clock drifts), not more than MAX_PAST old.
+    """
+    if timezone.is_naive(moment):
+        return "Give the time with its UTC offset, like 2026-03-01T08:30:00+01:00."
+    if moment > now + MAX_FUTURE:
+        return "This time is in the future. Check your phone's clock."
+    if moment < now - MAX_PAST:
+        return f"{what} can be at most a year old."
+    return None
+
+
 def _checked_checkin_fields(fields: dict[str, Any], *, now: datetime, recorded_at_changed: bool) -> dict[str, Any]:
     """Rules the field types cannot express: time window, known codes, something reported."""
-    errors: dict[str, list[str]] = {}
     recorded_at = fields.get("recorded_at")
     if recorded_at_changed and recorded_at is not None:
-        if timezone.is_naive(recorded_at):
-            errors["recorded_at"] = ["Give the time with its UTC offset, like 2026-03-01T08:30:00+01:00."]
-        elif recorded_at > now + MAX_FUTURE:
-            errors["recorded_at"] = ["This time is in the future. Check your phone's clock."]
-        elif recorded_at < now - MAX_PAST:
-            errors["recorded_at"] = ["Check-ins can be at most a year old."]
-    if errors:
-        raise ValidationError(errors)
+        problem = moment_problem(recorded_at, now=now, what="Check-ins")
+        if problem:
+            raise ValidationError({"recorded_at": [problem]})
     fields["pain_locations"] = _unique_codes(fields.get("pain_locations") or [], PainLocation.values, "pain_locations")
     fields["symptoms"] = _unique_codes(fields.get("symptoms") or [], Symptom.values, "symptoms")
     if not any(fields.get(name) not in (None, [], "") for name in REPORTABLE_FIELDS):
@@ -313,6 +338,137 @@ def checkin_delete(*, checkin: CheckIn) -> None:
     patient = checkin.patient
     lock_diary(patient)
     checkin.delete()
+    flags_refresh(patient=patient)
+
+
+# --- medicines and doses (API.md 1.1) ------------------------------------
+
+
+def medicine_create(*, patient: User, name: str, kind: str, strength: str = "", code: str = "") -> Medicine:
+    """Add a medicine to a patient's own list. Names are the patient's words, trimmed."""
+    if not patient.is_patient:
+        raise ValidationError({"detail": ["Only patients keep a list of medicines."]})
+    medicine = Medicine(patient=patient, name=name.strip(), strength=strength.strip(), kind=kind, code=code)
+    medicine.full_clean(exclude=["patient"])
+    medicine.save()
+    return medicine
+
+
+@transaction.atomic
+def medicine_update(
+    *,
+    medicine: Medicine,
+    name: str | None = None,
+    strength: str | None = None,
+    kind: str | None = None,
+    active: bool | None = None,
+) -> Medicine:
+    """Rename, correct or stop a medicine. A change of kind re-judges the flags, which count as-needed doses."""
+    old_kind = medicine.kind
+    if name is not None:
+        medicine.name = name.strip()
+    if strength is not None:
+        medicine.strength = strength.strip()
+    if kind is not None:
+        medicine.kind = kind
+    if active is not None:
+        medicine.active = active
+    medicine.full_clean(exclude=["patient"])
+    lock_diary(medicine.patient)
+    medicine.save()
+    if medicine.kind != old_kind:
+        flags_refresh(patient=medicine.patient)
+    return medicine
+
+
+@transaction.atomic
+def medicine_delete(*, medicine: Medicine) -> bool:
+    """Take a medicine off the list. One with doses in the diary is only marked inactive: the doses keep
+    their medicine. Returns whether the row was deleted."""
+    lock_diary(medicine.patient)
+    if Dose.objects.filter(medicine=medicine).exists():
+        medicine.active = False
+        medicine.save(update_fields=["active"])
+        return False
+    medicine.delete()
+    return True
+
+
+@dataclass(frozen=True)
+class DoseResult:
+    dose: Dose
+    created: bool
+
+
+def dose_create(
+    *,
+    patient: User,
+    client_uuid: UUID,
+    medicine_id: int,
+    taken_at: datetime,
+    amount: str = "",
+    reason: str | None = None,
+) -> DoseResult:
+    """Store a dose once, exactly as checkin_create stores a check-in: the same client_uuid again
+    returns the stored dose, another patient's is a conflict, and the flags are re-judged under the
+    diary's lock."""
+    if not patient.is_patient:
+        raise ValidationError({"detail": ["Only patients keep a diary."]})
+    existing = Dose.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return _replayed_dose(existing, patient)
+    # id_or_none: a number larger than any row's id is refused as unknown, not sent to the database.
+    number = selectors.id_or_none(medicine_id)
+    medicine = Medicine.objects.filter(patient=patient, pk=number).first() if number is not None else None
+    if medicine is None:
+        raise ValidationError({"medicine_id": ["Choose one of your own medicines."]})
+    problem = moment_problem(taken_at, now=timezone.now(), what="Doses")
+    if problem:
+        raise ValidationError({"taken_at": [problem]})
+    if reason is None:
+        reason = DoseReason.BREAKTHROUGH_PAIN if medicine.kind == MedicineKind.AS_NEEDED else DoseReason.SCHEDULED
+    dose = Dose(
+        patient=patient, medicine=medicine, client_uuid=client_uuid, taken_at=taken_at, amount=amount, reason=reason
+    )
+    dose.local_date, dose.part_of_day = local_moment(taken_at, patient.timezone)
+    dose.full_clean(exclude=["patient", "medicine", "client_uuid"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            # Date it in the zone the diary has now: a concurrent profile change may have moved it.
+            patient.timezone = lock_diary(patient)
+            dose.local_date, dose.part_of_day = local_moment(taken_at, patient.timezone)
+            dose.save()
+            flags_refresh(patient=patient)
+    except IntegrityError:
+        existing = Dose.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return _replayed_dose(existing, patient)
+    return DoseResult(dose=dose, created=True)
+
+
+def _replayed_dose(existing: Dose, patient: User) -> DoseResult:
+    if existing.patient_id != patient.pk:
+        raise DoseUuidConflict
+    return DoseResult(dose=existing, created=False)
+
+
+@transaction.atomic
+def dose_update(*, dose: Dose, relief: str | None) -> Dose:
+    """Record how much a dose helped (asked 30–60 minutes after it); the flags read the answer."""
+    dose.relief = relief
+    dose.full_clean(exclude=["patient", "medicine", "client_uuid"], validate_unique=False)
+    lock_diary(dose.patient)
+    dose.save(update_fields=["relief", "updated_at"])
+    flags_refresh(patient=dose.patient)
+    return dose
+
+
+@transaction.atomic
+def dose_delete(*, dose: Dose) -> None:
+    patient = dose.patient
+    lock_diary(patient)
+    dose.delete()
     flags_refresh(patient=patient)
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from diary import services
 from diary.flags import flags_for, patients_by_urgency
-from diary.models import CareLink, CheckIn, FlagState, ReminderSettings, Role, User
+from diary.models import CareLink, CheckIn, Dose, FlagState, Medicine, ReminderSettings, Role, User
 
 
 def test_it_creates_a_therapist_with_a_password_from_stdin(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,9 +76,18 @@ class TestSeedDemo:
         assert any(r.missed_nudge for r in settings.values())
 
     def test_it_is_idempotent(self, seeded: str) -> None:
-        before = (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count())
+        def counts() -> tuple[int, ...]:
+            return (
+                User.objects.count(),
+                CheckIn.objects.count(),
+                CareLink.objects.count(),
+                Medicine.objects.count(),
+                Dose.objects.count(),
+            )
+
+        before = counts()
         call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
-        assert (User.objects.count(), CheckIn.objects.count(), CareLink.objects.count()) == before
+        assert counts() == before
 
     def test_the_night_pain_patient_hurts_most_at_night_and_on_waking(self, seeded: str) -> None:
         checkins = CheckIn.objects.filter(patient__email="maria@example.org", pain__isnull=False)
@@ -119,6 +128,28 @@ class TestSeedDemo:
         james = User.objects.get(email="james@example.org")
         levels = {flag["level"] for flag in flags_for(james)["flags"]}
         assert not levels & {"emergency", "urgent", "review"}, flags_for(james)["flags"]
+
+    def test_the_night_pain_patient_needs_more_and_more_breakthrough_doses(self, seeded: str) -> None:
+        """Maria's as-needed doses rise over the six weeks: rescue_doses_rising, then rescue_doses_high."""
+        maria = User.objects.get(email="maria@example.org")
+        assert Medicine.objects.filter(patient=maria).count() == 2
+        found = {flag["code"]: flag for flag in flags_for(maria)["flags"]}
+        assert {"rescue_doses_rising", "rescue_doses_high"} <= set(found), sorted(found)
+        assert found["rescue_doses_rising"]["since"] < found["rescue_doses_high"]["since"]
+        assert "rescue_doses_not_helping" not in found
+
+    def test_the_mechanical_patient_takes_fewer_pain_relievers_since_therapy_began(self, seeded: str) -> None:
+        """James's ibuprofen falls from 3 a day to about 1 once therapy began, and raises no medicine flag."""
+        james = User.objects.get(email="james@example.org")
+        began = james.therapy_started_on
+        assert began is not None
+        doses = Dose.objects.filter(patient=james, medicine__kind="as_needed")
+        before = doses.filter(local_date__lt=began, local_date__gte=began - timedelta(days=7)).count() / 7
+        today = max(doses.values_list("local_date", flat=True))
+        recent = doses.filter(local_date__gt=today - timedelta(days=7)).count() / 7
+        assert before >= 2.5 and recent <= 1
+        codes = {flag["code"] for flag in flags_for(james)["flags"]}
+        assert not codes & {"rescue_doses_high", "rescue_doses_rising", "rescue_doses_not_helping"}
 
     def test_each_patient_shows_the_pattern_they_stand_for(self, seeded: str) -> None:
         expected = {

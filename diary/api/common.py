@@ -256,15 +256,16 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class PatientLocalTimeField(serializers.Field):
-    """A check-in's time, written with the offset of the patient's own zone."""
+    """A check-in's time (or a dose's: `attribute="taken_at"`), written with the offset of the patient's own zone."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, attribute: str = "recorded_at", **kwargs: Any) -> None:
+        self.attribute = attribute
         kwargs["source"] = "*"
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
-    def to_representation(self, checkin: Any) -> str:
-        local: datetime = checkin.recorded_at.astimezone(ZoneInfo(checkin.patient.timezone))
+    def to_representation(self, record: Any) -> str:
+        local: datetime = getattr(record, self.attribute).astimezone(ZoneInfo(record.patient.timezone))
         return local.isoformat()
 
 

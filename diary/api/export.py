@@ -29,16 +29,18 @@ FORMATS = {
 def export_response(patient: User, export_format: str, *, own: bool) -> HttpResponse:
     """The diary as a download; the patient's own JSON also says who has seen it (the access audit)."""
     checkins = selectors.checkins_of(patient).order_by("recorded_at", "id")
+    medicines = selectors.medicines_of(patient)
+    doses = selectors.doses_of(patient).order_by("taken_at", "id")
     content_type, suffix = FORMATS[export_format]
     if export_format == "csv":
-        body = exports.as_csv(patient, checkins)
+        body = exports.as_csv(patient, checkins, medicines, doses)
     elif export_format == "json":
-        document = exports.as_json(patient, checkins)
+        document = exports.as_json(patient, checkins, medicines, doses)
         if own:
             document["access_log"] = exports.access_rows(audit.events_about(patient))
         body = json.dumps(document, ensure_ascii=False, indent=1)
     else:
-        body = json.dumps(exports.as_fhir(patient, checkins), ensure_ascii=False, indent=1)
+        body = json.dumps(exports.as_fhir(patient, checkins, doses), ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type=content_type)
     # A fixed name: a patient's name or email never goes into a header a proxy may log.
     response["Content-Disposition"] = f'attachment; filename="diary.{suffix}"'
@@ -69,7 +71,9 @@ class ExportQuery(serializers.Serializer):
 FORMAT_PARAMETER = OpenApiParameter("format", str, enum=list(FORMATS), required=True)
 # The download, by format: one response per content type.
 EXPORT_ANSWERS = {
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="format=csv: one row per check-in."),
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.STR, description="format=csv: one row per check-in, medicine and dose (column record)."
+    ),
     (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="format=json: the diary."),
     (200, "application/fhir+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="format=fhir: an R4 Bundle."),
 }

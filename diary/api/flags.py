@@ -79,6 +79,11 @@ class TrendDaySerializer(serializers.Serializer):
     weight_kg = serializers.FloatField(allow_null=True)
     exercise_minutes = serializers.IntegerField(allow_null=True)
     symptoms = serializers.ListField(child=serializers.ChoiceField(choices=Symptom.values))
+    as_needed_doses = serializers.IntegerField(
+        allow_null=True,
+        help_text="The date's as-needed doses: 0 on a date with a check-in or a dose but none as-needed, "
+        "null on a date with neither.",
+    )
 
 
 class TrendsSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from diary.api import accounts, checkins, export, flags, links, patients, reminders
+from diary.api import accounts, checkins, export, flags, links, medicines, patients, reminders
 from diary.mfa import second_step_exempt
 
 app_name = "api"
@@ -57,5 +57,11 @@ urlpatterns = [
         "push-subscription",
     ),
     *both("reminders", reminders.RemindersView.as_view(), "reminders"),
+    *both("medicines", medicines.MedicineListCreateView.as_view(), "medicines"),
+    *both("medicines/<int:medicine_id>", medicines.MedicineDetailView.as_view(), "medicine"),
+    *both("doses", medicines.DoseListCreateView.as_view(), "doses"),
+    *both("doses/<int:dose_id>", medicines.DoseDetailView.as_view(), "dose"),
+    *both("patients/<int:patient_id>/medicines", medicines.PatientMedicineListView.as_view(), "patient-medicines"),
+    *both("patients/<int:patient_id>/doses", medicines.PatientDoseListView.as_view(), "patient-doses"),
     *both("schema", SpectacularAPIView.as_view(), "schema"),
 ]

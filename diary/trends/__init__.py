@@ -17,7 +17,9 @@ and numbers in plain words), and `evaluate` here.
 
 "Last N days" always means the N local dates ending on the as-of date, inclusive.
 Every explanation's evidence names the check-ins behind it under "checkin_ids": an
-acknowledged flag is raised again when a later check-in adds a new id.
+acknowledged flag is raised again when a later check-in adds a new id. The medicine rules
+(version 1.1) are judged on doses: their evidence names them under "dose_ids", and their
+"checkin_ids" is empty.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from diary.trends.records import (
     NOT_ENOUGH_DATA,
     Day,
     Diary,
+    DoseEntry,
     Entry,
     Evaluation,
     Finding,
@@ -51,6 +54,7 @@ __all__ = [
     "RULES_BY_CODE",
     "Day",
     "Diary",
+    "DoseEntry",
     "Entry",
     "Evaluation",
     "Finding",
@@ -66,10 +70,10 @@ __all__ = [
 def _since(rule: Rule, diary: Diary, facts: PatientFacts, as_of: date) -> date:
     """The first date of the unbroken run of days, ending on as_of, on which the rule held (at any level).
 
-    Before the first check-in no rule can hold, so the walk back stops there.
+    Before the first record (check-in or dose) no rule can hold, so the walk back stops there.
     """
     since = as_of
-    first = diary.dates[0] if diary.dates else as_of
+    first = diary.record_dates[0] if diary.record_dates else as_of
     while since > first and isinstance(rule.judge(diary, facts, since - timedelta(days=1)), Finding):
         since -= timedelta(days=1)
     return since
@@ -89,9 +93,12 @@ def _peak(rule: Rule, diary: Diary, evidence: Mapping[str, Any]) -> int | None:
     return max(scores, default=None)
 
 
-def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date) -> Evaluation:
-    """Every rule of the catalogue, judged on the diary as it stood at the end of as_of."""
-    diary = Diary(entry for entry in entries if entry.local_date <= as_of)
+def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date, doses: Iterable[DoseEntry] = ()) -> Evaluation:
+    """Every rule of the catalogue, judged on the diary (check-ins and doses) as it stood at the end of as_of."""
+    diary = Diary(
+        (entry for entry in entries if entry.local_date <= as_of),
+        (dose for dose in doses if dose.local_date <= as_of),
+    )
     flags: list[Flag] = []
     lacking: list[str] = []
     for rule in RULES:

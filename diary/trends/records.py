@@ -34,6 +34,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class DoseEntry:
+    """One dose as the rules see it: its local date (of taken_at, in the patient's zone), whether its
+    medicine is an as-needed one, how much it helped, and the medicine in words ("oxycodone 5 mg")."""
+
+    id: int
+    local_date: date
+    as_needed: bool
+    relief: str | None = None
+    medicine: str = ""
+
+
+@dataclass(frozen=True)
 class PatientFacts:
     therapy_started_on: date | None = None
 
@@ -148,9 +160,13 @@ class Day(NamedTuple):
 
 
 class Diary:
-    """A patient's check-ins grouped by local date; only dates with check-ins have a Day."""
+    """A patient's check-ins grouped by local date; only dates with check-ins have a Day.
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    The doses are kept beside them: `record_dates` are the dates with a check-in or a dose, the
+    "days with a record" of CLINICAL.md 1.1, on which the number of as-needed doses is known.
+    """
+
+    def __init__(self, entries: Iterable[Entry], doses: Iterable[DoseEntry] = ()) -> None:
         by_date: dict[date, list[Entry]] = defaultdict(list)
         for entry in entries:
             by_date[entry.local_date].append(entry)
@@ -158,6 +174,19 @@ class Diary:
         self.days = [Day.of(day, by_date[day]) for day in self.dates]
         self.weighed = [e for day in self.days for e in day.entries if e.weight_kg is not None]
         self.weighed_dates = [e.local_date for e in self.weighed]
+        self.doses_by_date: dict[date, list[DoseEntry]] = defaultdict(list)
+        for dose in doses:
+            self.doses_by_date[dose.local_date].append(dose)
+        self.record_dates = sorted(set(self.dates) | set(self.doses_by_date))
+
+    def record_days(self, as_of: date, days: int) -> list[tuple[date, list[DoseEntry]]]:
+        """The days with a record among the `days` local dates ending on as_of, oldest first, each with
+        its as-needed doses (an empty list is a known 0; a date without any record is left out)."""
+        start = bisect_left(self.record_dates, as_of - timedelta(days=days - 1))
+        return [
+            (day, sorted((d for d in self.doses_by_date.get(day, []) if d.as_needed), key=attrgetter("id")))
+            for day in self.record_dates[start : bisect_right(self.record_dates, as_of)]
+        ]
 
     def window(self, as_of: date, days: int) -> list[Day]:
         """The Days among the `days` local dates ending on as_of, oldest first."""

@@ -9,7 +9,17 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from diary.trends.records import NOT_ENOUGH_DATA, Day, Diary, Entry, Explanation, Finding, Outcome, PatientFacts
+from diary.trends.records import (
+    NOT_ENOUGH_DATA,
+    Day,
+    Diary,
+    DoseEntry,
+    Entry,
+    Explanation,
+    Finding,
+    Outcome,
+    PatientFacts,
+)
 from diary.trends.wording import SYMPTOM_WORDS, fmt_date, fmt_dates, fmt_number, fmt_range
 
 CORD_COMPRESSION_SYMPTOMS = frozenset(
@@ -706,6 +716,196 @@ def sleep_disturbance(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome
     Source: the article (difficulty sleeping).
     """
     return _symptom_finding(diary, as_of, 7, SLEEP_SYMPTOMS, min_days=3)
+
+
+# --- medicines and breakthrough pain (CLINICAL.md 1.1) ------------------------------------------
+# "As-needed dose": a dose of a medicine of kind as_needed. "A day with a record": a local date with
+# a check-in or a dose; on it the number of as-needed doses is known (0 if none), on any other date
+# it is unknown and the date does not count (Diary.record_days).
+
+TELL_THE_PRESCRIBER = "Tell the doctor or nurse who prescribes your pain medicine"
+RESCUE_DOSES_HIGH = 4
+
+
+def _medicines(doses: Iterable[DoseEntry]) -> str:
+    """The medicines behind the doses, as a clinician reads them: "oxycodone 5 mg, morphine 10 mg"."""
+    return ", ".join(dict.fromkeys(dose.medicine for dose in doses if dose.medicine))
+
+
+def _dose_ids(doses: Iterable[DoseEntry]) -> list[int]:
+    return sorted({dose.id for dose in doses})
+
+
+def _with_medicines(text: str, evidence: dict[str, Any]) -> str:
+    medicines = evidence.get("medicines") or ""
+    return f"{text} ({medicines})" if medicines else text
+
+
+def _rescue_high_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
+    """ "4–6 as-needed doses on 2 of the last 3 days (oxycodone 5 mg)"."""
+    counts = list(evidence["doses_per_day"].values())
+    return _with_medicines(f"{fmt_range(counts)} as-needed doses on {len(counts)} of the last 3 days", evidence)
+
+
+@rule(
+    "review",
+    f"{TELL_THE_PRESCRIBER}: you needed many extra doses",
+    source="ESMO cancer pain guideline (Fallon et al., Ann Oncol 2018); NCCN Adult Cancer Pain",
+    name="Many breakthrough doses",
+    clinician_title="4 or more as-needed doses a day on 2 of the last 3 days: reassess background analgesia",
+    clinician_detail=_rescue_high_for_clinician,
+)
+def rescue_doses_high(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """On at least 2 of the last 3 days, 4 or more as-needed doses were taken.
+
+    Needs at least 2 days with a record (a check-in or a dose) among the last 3: on a date without
+    one the number of doses is unknown, and 2 high days could not be seen.
+    Source: ESMO clinical practice guideline (Fallon et al., Ann Oncol 2018): more than about four
+    breakthrough doses a day → reassess background analgesia; NCCN Adult Cancer Pain.
+    """
+    window = diary.record_days(as_of, 3)
+    if len(window) < 2:
+        return NOT_ENOUGH_DATA
+    high = [(day, doses) for day, doses in window if len(doses) >= RESCUE_DOSES_HIGH]
+    if len(high) < 2:
+        return None
+
+    def explain() -> Explanation:
+        counts = [len(doses) for _, doses in high]
+        dates = [day for day, _ in high]
+        taken = [dose for _, doses in high for dose in doses]
+        return (
+            f"You took {fmt_range(counts)} doses of your as-needed pain medicine a day on {len(high)} of the "
+            f"last 3 days ({fmt_dates(dates)}). {TELL_THE_PRESCRIBER}: your regular pain medicine may need "
+            "to change.",
+            {
+                "dates": _isodates(dates),
+                "doses_per_day": {day.isoformat(): len(doses) for day, doses in high},
+                "medicines": _medicines(taken),
+                "dose_ids": _dose_ids(taken),
+                "checkin_ids": [],
+            },
+        )
+
+    return Finding(explain)
+
+
+def _rescue_rising_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
+    """ "As-needed doses 1.4 → 3.1 a day (last 7 days against the 14 before; oxycodone 5 mg)"."""
+    recent, earlier = evidence["recent"], evidence["earlier"]
+    medicines = f"; {evidence['medicines']}" if evidence.get("medicines") else ""
+    return (
+        f"As-needed doses {fmt_number(earlier['mean_per_day'])} → {fmt_number(recent['mean_per_day'])} a day "
+        f"(last 7 days against the 14 before{medicines})"
+    )
+
+
+def _per_day(window: list[tuple[date, list[DoseEntry]]]) -> dict[str, Any]:
+    total = sum(len(doses) for _, doses in window)
+    return {
+        "days_with_a_record": len(window),
+        "doses": total,
+        "mean_per_day": round(total / len(window), 2),
+    }
+
+
+@rule(
+    "review",
+    f"{TELL_THE_PRESCRIBER}: you have needed more extra doses lately",
+    source="ESMO 2018 / NCCN (rising analgesic need); Farrar 2001 (worsening, a sign to reassess)",
+    name="Rising breakthrough doses",
+    clinician_title="As-needed doses per day up by 1 or more, and by half, against the 2 weeks before",
+    clinician_detail=_rescue_rising_for_clinician,
+)
+def rescue_doses_rising(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """Mean as-needed doses per day with a record over the last 7 days at least 1.0 higher than, and at
+    least 1.5 times, the mean over the 14 days before them.
+
+    "The 14 days before them" are the dates 7 to 20 days before as_of. Each window needs at least 4
+    days with a record (a check-in or a dose), else not enough data. With no doses at all before, any
+    mean of 1.0 or more is a rise.
+    Source: ESMO 2018 and NCCN Adult Cancer Pain (rising analgesic need calls for reassessment), read
+    like worsening pain (Farrar 2001).
+    """
+    recent = diary.record_days(as_of, 7)
+    earlier = diary.record_days(as_of - timedelta(days=7), 14)
+    if len(recent) < 4 or len(earlier) < 4:
+        return NOT_ENOUGH_DATA
+    r_total, r_days = sum(len(doses) for _, doses in recent), len(recent)
+    e_total, e_days = sum(len(doses) for _, doses in earlier), len(earlier)
+    # Means compared cross-multiplied in whole numbers: recent − earlier ≥ 1 and recent ≥ 1.5 × earlier.
+    if r_total * e_days - e_total * r_days < r_days * e_days:
+        return None
+    if 2 * r_total * e_days < 3 * e_total * r_days:
+        return None
+
+    def explain() -> Explanation:
+        taken = [dose for _, doses in recent + earlier for dose in doses]
+        now, before = _per_day(recent), _per_day(earlier)
+        return (
+            f"You took {fmt_number(now['mean_per_day'])} doses a day of your as-needed pain medicine in the "
+            f"last 7 days, up from {fmt_number(before['mean_per_day'])} a day in the 2 weeks before. "
+            f"{TELL_THE_PRESCRIBER}.",
+            {
+                "recent": now,
+                "earlier": before,
+                "medicines": _medicines(taken),
+                "dose_ids": _dose_ids(taken),
+                "checkin_ids": [],
+            },
+        )
+
+    return Finding(explain)
+
+
+def _not_helping_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
+    """ "Relief 'none' after 3 of 4 as-needed doses rated in the last 7 days (oxycodone 5 mg)"."""
+    return _with_medicines(
+        f'Relief "none" after {evidence["no_relief"]} of {evidence["rated"]} as-needed doses rated in the last 7 days',
+        evidence,
+    )
+
+
+@rule(
+    "review",
+    f"{TELL_THE_PRESCRIBER}: your extra doses are not helping",
+    source="ESMO 2018; NCCN Adult Cancer Pain (breakthrough medicine that does not relieve needs review)",
+    name="Breakthrough doses not helping",
+    clinician_title="As-needed doses giving no relief (2 in 3 or more of those rated in the last 7 days)",
+    clinician_detail=_not_helping_for_clinician,
+)
+def rescue_doses_not_helping(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
+    """In the last 7 days at least 3 as-needed doses have a relief answer, and at least two thirds of
+    those say "none".
+
+    Fewer than 3 rated as-needed doses in the last 7 days: not enough data.
+    Source: ESMO clinical practice guideline (Fallon et al., Ann Oncol 2018) and NCCN Adult Cancer
+    Pain: breakthrough medicine that does not relieve needs review.
+    """
+    rated = [dose for _, doses in diary.record_days(as_of, 7) for dose in doses if dose.relief is not None]
+    if len(rated) < 3:
+        return NOT_ENOUGH_DATA
+    no_relief = [dose for dose in rated if dose.relief == "none"]
+    # At least two thirds, compared in whole numbers.
+    if 3 * len(no_relief) < 2 * len(rated):
+        return None
+
+    def explain() -> Explanation:
+        dates = sorted({dose.local_date for dose in no_relief})
+        return (
+            f"{len(no_relief)} of the {len(rated)} doses of your as-needed pain medicine you rated in the last "
+            f"7 days did not help at all ({fmt_dates(dates)}). {TELL_THE_PRESCRIBER}.",
+            {
+                "rated": len(rated),
+                "no_relief": len(no_relief),
+                "dates": _isodates(dates),
+                "medicines": _medicines(rated),
+                "dose_ids": _dose_ids(rated),
+                "checkin_ids": [],
+            },
+        )
+
+    return Finding(explain)
 
 
 # "Missed" has one definition everywhere (CLINICAL.md 1.1): the triage list and reminders use this too.

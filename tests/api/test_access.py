@@ -23,12 +23,15 @@ from diary.models import (
     AuditEvent,
     CareLink,
     CheckIn,
+    Dose,
     FlagAcknowledgement,
     FlagState,
+    Medicine,
     PushSubscription,
     ReminderSettings,
     User,
 )
+from tests.api.test_medicines import dose_body
 from tests.api.test_reminders import reminders_body, subscription_body
 from tests.conftest import PASSWORD, Api, checkin_body
 
@@ -59,6 +62,8 @@ class World:
     olive_checkin: CheckIn
     pat_thea_link: CareLink
     pat_subscription: PushSubscription
+    pat_medicine: Medicine
+    pat_dose: Dose
 
     def url(self, route: str) -> str:
         """A route of the URLconf with its parameters filled in with Pat's objects."""
@@ -68,6 +73,8 @@ class World:
             "patient_id": self.people[PAT].pk,  # type: ignore[union-attr]
             "code": ACTIVE_FLAG,
             "subscription_id": self.pat_subscription.pk,
+            "medicine_id": self.pat_medicine.pk,
+            "dose_id": self.pat_dose.pk,
         }
         return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match.group(1)]), route)
 
@@ -190,6 +197,29 @@ MATRIX = [
     Case("push/subscriptions/<int:subscription_id>", "DELETE", statuses(204, 404, 403, 403, 403, 401)),
     Case("reminders", "GET", statuses(200, 200, 403, 403, 403, 401)),
     Case("reminders", "PUT", statuses(200, 200, 403, 403, 403, 401), body=reminders_body()),
+    # Medicines and doses (API.md 1.1): each patient's own; a linked therapist reads them.
+    Case("medicines", "GET", statuses(200, 200, 403, 403, 403, 401)),
+    Case(
+        "medicines",
+        "POST",
+        statuses(201, 201, 403, 403, 403, 401),
+        body={"name": "paracetamol", "strength": "1 g", "kind": "regular"},
+    ),
+    Case("medicines/<int:medicine_id>", "PATCH", statuses(200, 404, 403, 403, 403, 401), body={"name": "Oxynorm"}),
+    Case("medicines/<int:medicine_id>", "DELETE", statuses(204, 404, 403, 403, 403, 401)),
+    Case("doses", "GET", statuses(200, 200, 403, 403, 403, 401)),
+    Case(
+        "doses",
+        "POST",
+        # Olive may not log a dose of Pat's medicine: 400, as for a medicine that does not exist.
+        statuses(201, 400, 403, 403, 403, 401),
+        body=lambda world, caller: dose_body(world.pat_medicine.pk),
+    ),
+    Case("doses/<int:dose_id>", "GET", statuses(200, 404, 403, 403, 403, 401)),
+    Case("doses/<int:dose_id>", "PATCH", statuses(200, 404, 403, 403, 403, 401), body={"relief": "some"}),
+    Case("doses/<int:dose_id>", "DELETE", statuses(204, 404, 403, 403, 403, 401)),
+    Case("patients/<int:patient_id>/medicines", "GET", statuses(403, 403, 200, 404, 404, 401)),
+    Case("patients/<int:patient_id>/doses", "GET", statuses(403, 403, 200, 404, 404, 401)),
     Case("schema", "GET", statuses(200, 200, 200, 200, 200, 200)),
 ]
 
@@ -228,6 +258,9 @@ def world(patient: Any, other_patient: Any, therapist: Any, unlinked_therapist: 
     olive_checkin = CheckIn.objects.get(
         pk=Api(other_patient).post("checkins", checkin_body(notes=OLIVE_NOTE)).json()["id"]
     )
+    pat_medicine = Medicine.objects.get(
+        pk=Api(patient).post("medicines", {"name": "oxycodone", "strength": "5 mg", "kind": "as_needed"}).json()["id"]
+    )
     return World(
         people={
             PAT: patient,
@@ -243,6 +276,8 @@ def world(patient: Any, other_patient: Any, therapist: Any, unlinked_therapist: 
         pat_subscription=PushSubscription.objects.get(
             pk=Api(patient).post("push/subscriptions", subscription_body()).json()["id"]
         ),
+        pat_medicine=pat_medicine,
+        pat_dose=Dose.objects.get(pk=Api(patient).post("doses", dose_body(pat_medicine.pk)).json()["id"]),
     )
 
 
@@ -256,6 +291,8 @@ def database_state() -> tuple[Any, ...]:
         sorted(FlagAcknowledgement.objects.values_list("id", "patient_id", "code", "therapist_id", "note")),
         sorted(PushSubscription.objects.values_list("id", "patient_id", "endpoint", "p256dh", "auth")),
         sorted(ReminderSettings.objects.values_list("patient_id", "times", "enabled", "missed_nudge", "push", "email")),
+        sorted(Medicine.objects.values_list("id", "patient_id", "name", "strength", "kind", "active")),
+        sorted(Dose.objects.values_list("id", "patient_id", "medicine_id", "client_uuid", "relief")),
     )
 
 

@@ -20,9 +20,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from diary import consent, flags
-from diary.models import CareLink, CheckIn, PushSubscription, User
+from diary import consent, flags, services
+from diary.models import CareLink, CheckIn, Dose, PushSubscription, User
 from tests.api.test_flags import assert_stored_flags_are_fresh
+from tests.api.test_medicines import dose_body
 from tests.api.test_reminders import subscription_body
 from tests.conftest import Api, checkin_body
 
@@ -87,6 +88,20 @@ def test_it_stores_one_checkin_when_the_same_send_arrives_at_once(patient: Any) 
     assert len({response.json()["id"] for response in responses}) == 1
     stored = CheckIn.objects.get()
     assert (stored.patient, str(stored.client_uuid), stored.notes) == (patient, body["client_uuid"], body["notes"])
+
+
+def test_it_stores_one_dose_when_the_same_send_arrives_at_once(patient: Any) -> None:
+    """Doses are idempotent exactly like check-ins (API.md 1.1): one 201, the rest 200 with the same row."""
+    medicine = services.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
+    body = dose_body(medicine.pk)
+    clients = [ready_client(patient) for _ in range(THREADS)]
+
+    responses = race([poster(client, token, "/api/v1/doses", body) for client, token in clients])
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * (THREADS - 1) + [201], [r.content for r in responses]
+    assert len({response.json()["id"] for response in responses}) == 1
+    assert str(Dose.objects.get().client_uuid) == body["client_uuid"]
 
 
 def test_it_gives_the_uuid_to_one_patient_when_two_race_for_it(patient: Any, other_patient: Any) -> None:

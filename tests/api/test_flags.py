@@ -34,6 +34,7 @@ TODAY = date(2026, 3, 20)
 
 FLAG_KEYS = {"code", "level", "title", "detail", "since", "evidence", "acknowledged"}
 DAY_KEYS = {
+    "as_needed_doses",  # API.md 1.1
     "date",
     "checkins",
     "pain_max",
@@ -258,6 +259,7 @@ def test_it_answers_one_row_per_local_date_in_the_patients_zone(
         "weight_kg": 70.5,
         "exercise_minutes": 30,
         "symptoms": ["difficulty_sleeping", "nausea"],
+        "as_needed_doses": 0,  # a day with a record: no dose logged is a known 0
     }
     assert rows[-1] == {
         "date": "2026-03-21",
@@ -271,10 +273,11 @@ def test_it_answers_one_row_per_local_date_in_the_patients_zone(
         "weight_kg": None,
         "exercise_minutes": None,
         "symptoms": [],
+        "as_needed_doses": 0,
     }
     for row in rows[:-2]:
         assert row["checkins"] == 0
-        assert [row[key] for key in sorted(DAY_KEYS - {"date", "checkins", "symptoms"})] == [None] * 8
+        assert [row[key] for key in sorted(DAY_KEYS - {"date", "checkins", "symptoms"})] == [None] * 9
     assert data["flags"] == api(patient).get("flags").json()["flags"]
 
 
@@ -732,8 +735,9 @@ def test_it_lists_patients_in_the_same_queries_for_5_as_for_50(db: Any, clock: A
 
     clock.shift(timedelta(days=1))
     stale_few, stale_many = queries_for_list(few), queries_for_list(many)
-    # The refresh adds: lock the diaries, read their check-ins, store the flags, and the savepoint around them.
-    assert stale_few == stale_many == fresh + 5
+    # The refresh adds: lock the diaries, read their check-ins and their doses, store the flags, and the
+    # savepoint around them.
+    assert stale_few == stale_many == fresh + 6
     assert queries_for_list(few) == queries_for_list(many) == fresh
 
 

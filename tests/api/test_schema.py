@@ -39,6 +39,13 @@ API_MD_PATHS = {
     "/api/v1/push/subscriptions": {"get", "post"},
     "/api/v1/push/subscriptions/{id}": {"delete"},
     "/api/v1/reminders": {"get", "put"},
+    # API.md 1.1, "Medicines and doses"
+    "/api/v1/medicines": {"get", "post"},
+    "/api/v1/medicines/{id}": {"patch", "delete"},
+    "/api/v1/doses": {"get", "post"},
+    "/api/v1/doses/{id}": {"get", "patch", "delete"},
+    "/api/v1/patients/{id}/medicines": {"get"},
+    "/api/v1/patients/{id}/doses": {"get"},
 }
 # Anyone may call these (signing out when not signed in is harmless); everything else needs a session.
 PUBLIC = {
@@ -71,6 +78,17 @@ ROLE_LIMITED = {
     ("/api/v1/push/subscriptions/{id}", "delete"),
     ("/api/v1/reminders", "get"),
     ("/api/v1/reminders", "put"),
+    ("/api/v1/medicines", "get"),
+    ("/api/v1/medicines", "post"),
+    ("/api/v1/medicines/{id}", "patch"),
+    ("/api/v1/medicines/{id}", "delete"),
+    ("/api/v1/doses", "get"),
+    ("/api/v1/doses", "post"),
+    ("/api/v1/doses/{id}", "get"),
+    ("/api/v1/doses/{id}", "patch"),
+    ("/api/v1/doses/{id}", "delete"),
+    ("/api/v1/patients/{id}/medicines", "get"),
+    ("/api/v1/patients/{id}/doses", "get"),
 }
 UNSAFE = {"post", "put", "patch", "delete"}
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from diary.trends import Entry, Evaluation, Flag, PatientFacts, evaluate
+from diary.trends import DoseEntry, Entry, Evaluation, Flag, PatientFacts, evaluate
 
 # A Tuesday; the diary's "today" unless a test says otherwise.
 AS_OF = date(2026, 3, 31)
@@ -95,15 +95,41 @@ def diary(
     return entries
 
 
-def judge(entries: Iterable[Entry], *, as_of: date = AS_OF, therapy_started_on: date | None = None) -> Evaluation:
-    """Evaluate, checking what every evaluation must satisfy whatever the rule."""
-    entries = list(entries)
-    result = evaluate(entries, PatientFacts(therapy_started_on=therapy_started_on), as_of)
+def dose(
+    days_ago: int = 0, *, as_needed: bool = True, relief: str | None = None, medicine: str = "oxycodone 5 mg"
+) -> DoseEntry:
+    """One dose `days_ago` local dates before AS_OF, of an as-needed medicine unless told otherwise."""
+    return DoseEntry(
+        id=next(_next_id),
+        local_date=AS_OF - timedelta(days=days_ago),
+        as_needed=as_needed,
+        relief=relief,
+        medicine=medicine,
+    )
+
+
+def judge(
+    entries: Iterable[Entry],
+    *,
+    as_of: date = AS_OF,
+    therapy_started_on: date | None = None,
+    doses: Iterable[DoseEntry] = (),
+) -> Evaluation:
+    """Evaluate, checking what every evaluation must satisfy whatever the rule.
+
+    Every flag names what is behind it: check-ins under checkin_ids, or (the medicine rules) doses under dose_ids.
+    """
+    entries, doses = list(entries), list(doses)
+    result = evaluate(entries, PatientFacts(therapy_started_on=therapy_started_on), as_of, doses)
     known = {entry.id for entry in entries if entry.local_date <= as_of}
+    known_doses = {dose.id for dose in doses if dose.local_date <= as_of}
     for flag in result.flags:
         assert flag.code not in result.not_enough_data
         ids = flag.evidence["checkin_ids"]
-        assert ids and ids == sorted(set(ids)) and set(ids) <= known, (flag.code, ids)
+        dose_ids = flag.evidence.get("dose_ids", [])
+        assert ids or dose_ids, flag.code
+        assert ids == sorted(set(ids)) and set(ids) <= known, (flag.code, ids)
+        assert dose_ids == sorted(set(dose_ids)) and set(dose_ids) <= known_doses, (flag.code, dose_ids)
         assert flag.since <= as_of
     return result
 

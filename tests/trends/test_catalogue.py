@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from diary import trends
-from diary.trends import LEVELS, RULES, rules
+from diary.trends import LEVELS, RULES, RULES_BY_CODE, rules
 
 # CLINICAL.md's flag catalogue, code → level (limb_numbness_tingling is "urgent, or review").
 CATALOGUE = {
@@ -30,14 +30,29 @@ CATALOGUE = {
     "sleep_disturbance": "review",
     "missed_checkins": "info",
 }
+# CLINICAL.md 1.1, "Medicines and breakthrough pain": a table of its own.
+MEDICINE_CATALOGUE = {
+    "rescue_doses_high": "review",
+    "rescue_doses_rising": "review",
+    "rescue_doses_not_helping": "review",
+}
 
 CLINICAL_MD = Path(__file__).resolve().parents[3] / "shared" / "CLINICAL.md"
 
 
-def test_it_has_exactly_the_sixteen_codes_of_the_catalogue_at_their_levels() -> None:
+def test_it_has_exactly_the_nineteen_codes_of_the_catalogues_at_their_levels() -> None:
     """No code missing, none invented, none twice, each at the catalogue's level."""
-    assert len(RULES) == 16
-    assert {rule.code: rule.level for rule in RULES} == CATALOGUE
+    assert len(RULES) == 19
+    assert {rule.code: rule.level for rule in RULES} == CATALOGUE | MEDICINE_CATALOGUE
+
+
+def _table(section_title: str) -> dict[str, str]:
+    """code → level from the table of one section of CLINICAL.md."""
+    text = CLINICAL_MD.read_text()
+    start = text.index(section_title)
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end != -1 else len(text)]
+    return dict(re.findall(r"^\| `([a-z_]+)` \| ([a-z]+) \|", section, flags=re.MULTILINE))
 
 
 @pytest.mark.skipif(not CLINICAL_MD.exists(), reason="../shared/CLINICAL.md is not beside the project")
@@ -49,7 +64,15 @@ def test_it_matches_the_catalogue_table_in_clinical_md() -> None:
     text = CLINICAL_MD.read_text()
     section = text[text.index("## Flag catalogue") : text.index("\n## ", text.index("## Flag catalogue") + 1)]
     table = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE)
-    assert sorted(table) == sorted(rule.code for rule in RULES)
+    assert sorted(table) == sorted(rule.code for rule in RULES if rule.code not in MEDICINE_CATALOGUE)
+
+
+@pytest.mark.skipif(not CLINICAL_MD.exists(), reason="../shared/CLINICAL.md is not beside the project")
+def test_it_matches_the_medicine_table_in_clinical_md() -> None:
+    """The table of "Medicines and breakthrough pain (version 1.1)" names the medicine rules, at their levels."""
+    table = _table("## Medicines and breakthrough pain")
+    assert table == MEDICINE_CATALOGUE
+    assert {code: RULES_BY_CODE[code].level for code in table} == table
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)

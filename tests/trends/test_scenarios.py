@@ -60,7 +60,8 @@ def test_it_raises_no_alarm_for_ordinary_mechanical_pain() -> None:
     """Worse with movement and in the evening, low on waking, tiredness that rest relieves: no urgent or review flag."""
     result = judge(mechanical())
     assert codes(result, *ALARMS) == set()
-    assert result.not_enough_data == ("pain_not_improving",)  # no therapy date: the one rule that cannot judge
+    # No therapy date, and no dose rated for relief: the two rules that cannot judge.
+    assert result.not_enough_data == ("pain_not_improving", "rescue_doses_not_helping")
 
 
 def test_it_raises_no_alarm_for_mechanical_pain_with_a_full_nights_sleep() -> None:
@@ -80,7 +81,7 @@ def test_it_raises_no_alarm_for_mechanical_pain_that_improves_with_therapy() -> 
     )
     result = judge(entries, therapy_started_on=started)
     assert codes(result, *ALARMS) == set()
-    assert result.not_enough_data == ("weight_loss",)  # never weighed
+    assert result.not_enough_data == ("weight_loss", "rescue_doses_not_helping")  # never weighed, no dose rated
 
 
 def test_it_flags_fatigue_that_rest_does_not_relieve() -> None:

@@ -1,8 +1,9 @@
 """manage.py seed_demo: a demo clinic with six weeks of believable diaries.
 
-Safe to run again: people are found by email, and each check-in has a client_uuid
-derived from the patient and the slot, so a second run adds only the slots that
-have come due since the first (services.checkin_create returns stored rows).
+Safe to run again: people are found by email, medicines by patient and name, and each
+check-in and dose has a client_uuid derived from the patient and the slot, so a second run
+adds only the slots that have come due since the first (services.checkin_create and
+services.dose_create return stored rows).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diary import mfa, services
 from diary.invite_codes import format_invite_code
-from diary.models import Role, User
+from diary.models import Medicine, Role, User
 
 DEMO_PASSWORD = "calm-river-diary-42"  # noqa: S105 - printed for the demo on purpose
 THERAPIST_EMAIL = "therapist@example.org"
@@ -202,6 +203,47 @@ def stopped_checking_in(day: int, slot: str, rng: random.Random) -> Fields | Non
     return mechanical(day, slot, rng)
 
 
+# --- medicines (API.md 1.1) ---------------------------------------------------------------------
+# Each demo medicine: (name, strength, kind), and a function of the day (0 = six weeks ago) giving
+# the local times of that day's doses and the relief each brought.
+DoseDay = Callable[[int, random.Random], list[tuple[time, str | None]]]
+DOSE_TIMES = (time(2, 30), time(10, 30), time(14, 0), time(17, 30), time(21, 30))
+
+
+def maria_breakthrough(day: int, rng: random.Random) -> list[tuple[time, str | None]]:
+    """More and more breakthrough doses as her night pain worsens: 1 a day, 2 from week 4, 3 from
+    day 35, then 4–5 a day in the last three days (rescue_doses_rising from about day 39,
+    rescue_doses_high from day 40). They still help somewhat."""
+    count = 1 if day < 21 else 2 if day < 35 else 3 if day < 39 else 4 + (day % 2)
+    return [(at, rng.choice(["some", "some", "good", "none"])) for at in DOSE_TIMES[:count]]
+
+
+def maria_regular(day: int, rng: random.Random) -> list[tuple[time, str | None]]:
+    """Her background morphine twice a day: logged, never counted as breakthrough doses."""
+    return [(time(8, 0), None), (time(20, 0), None)]
+
+
+def james_as_needed(day: int, rng: random.Random) -> list[tuple[time, str | None]]:
+    """Ibuprofen for his back: 3 a day before therapy, falling to about 1 a day as it goes on (raises nothing)."""
+    started = DAYS - 7 * 5  # five weeks ago, as his therapy start date says
+    if day < started:
+        count = 3
+    elif day < started + 14:
+        count = 2
+    else:
+        count = 1 if rng.random() < 0.6 else 0
+    return [(at, rng.choice(["good", "good", "complete", "some"])) for at in DOSE_TIMES[1 : 1 + count]]
+
+
+DEMO_MEDICINES: dict[str, list[tuple[str, str, str, DoseDay]]] = {
+    "maria@example.org": [
+        ("morphine sulfate MR", "10 mg", "regular", maria_regular),
+        ("oxycodone", "5 mg", "as_needed", maria_breakthrough),
+    ],
+    "james@example.org": [("ibuprofen", "400 mg", "as_needed", james_as_needed)],
+}
+
+
 @dataclass(frozen=True)
 class DemoPatient:
     email: str
@@ -306,7 +348,8 @@ class Command(BaseCommand):
                 patient=patient, times=times, enabled=enabled, missed_nudge=missed_nudge, push=True, email=True
             )
             added = self._diary(patient, demo, now)
-            self.stdout.write(f"  {demo.name}: {demo.pattern} ({added} new check-ins)")
+            doses = self._doses(patient, demo, now)
+            self.stdout.write(f"  {demo.name}: {demo.pattern} ({added} new check-ins, {doses} new doses)")
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         self.stdout.write(
             f"  therapist  {THERAPIST_EMAIL}  (invite code {format_invite_code(therapist.invite_code or '')})"
@@ -374,6 +417,34 @@ class Command(BaseCommand):
                     **fields,
                 )
                 added += result.created
+        return added
+
+    def _doses(self, patient: User, demo: DemoPatient, now: datetime) -> int:
+        """The patient's medicines (found by name on a rerun) and six weeks of their doses."""
+        zone = ZoneInfo(patient.timezone)
+        today = now.astimezone(zone).date()
+        added = 0
+        for name, strength, kind, schedule in DEMO_MEDICINES.get(demo.email, []):
+            medicine = Medicine.objects.filter(patient=patient, name=name).first()
+            if medicine is None:
+                medicine = services.medicine_create(patient=patient, name=name, strength=strength, kind=kind)
+            for day in range(DAYS):
+                local_date = today - timedelta(days=DAYS - 1 - day)
+                rng = random.Random(f"{demo.email}:{name}:{local_date.isoformat()}")  # noqa: S311 - demo data
+                for index, (at, relief) in enumerate(schedule(day, rng)):
+                    taken_at = self._moment(local_date, at, zone, rng)
+                    if taken_at > now - timedelta(hours=1):
+                        continue  # not taken yet (and its relief not asked yet)
+                    result = services.dose_create(
+                        patient=patient,
+                        client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{demo.email}:{name}:{local_date}:{index}"),
+                        medicine_id=medicine.pk,
+                        taken_at=taken_at,
+                        amount="1 tablet",
+                    )
+                    if result.created and relief is not None:
+                        services.dose_update(dose=result.dose, relief=relief)
+                    added += result.created
         return added
 
     @staticmethod
