@@ -19,6 +19,7 @@ from diary.api.common import (
     QueryDateField,
     QueryIntegerField,
     StrictBooleanField,
+    StrictCharField,
     StrictFloatField,
     StrictIntegerField,
     errors,
@@ -85,7 +86,7 @@ class CheckinFields(serializers.Serializer):
     symptoms = CodeListField(
         child=serializers.ChoiceField(choices=Symptom.values), required=False, max_length=len(Symptom)
     )
-    notes = serializers.CharField(
+    notes = StrictCharField(
         max_length=NOTES_MAX_LENGTH,
         error_messages={"max_length": NOTES_TOO_LONG},
         allow_blank=True,

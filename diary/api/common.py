@@ -216,6 +216,17 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField would turn 0 or 7.5 into "0" or "7.5"."""
+
+    default_error_messages = {"invalid": "Must be text, in quotes."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CodeListField(serializers.ListField):
     """A list of codes whose errors are a flat list of messages.
 

@@ -17,6 +17,7 @@ from diary.api.common import (
     IsTherapist,
     PatientLocalTimeField,
     StrictBooleanField,
+    StrictCharField,
     StrictIntegerField,
     errors,
 )
@@ -41,12 +42,12 @@ class MedicineOutput(serializers.Serializer):
 
 
 class MedicineFields(serializers.Serializer):
-    name = serializers.CharField(
+    name = StrictCharField(
         max_length=MEDICINE_NAME_MAX_LENGTH,
         error_messages={"max_length": NAME_LENGTH, "blank": NAME_LENGTH},
         help_text="The patient's own words, 1 to 100 characters.",
     )
-    strength = serializers.CharField(
+    strength = StrictCharField(
         max_length=MEDICINE_STRENGTH_MAX_LENGTH,
         error_messages={"max_length": STRENGTH_LENGTH},
         allow_blank=True,
@@ -164,7 +165,7 @@ class DoseListCreateView(APIView):
         client_uuid = serializers.UUIDField(help_text="Made on the device; sending it again never makes a second row.")
         medicine_id = StrictIntegerField(help_text="One of the caller's own medicines.")
         taken_at = AwareDateTimeField(help_text="When it was taken, with a UTC offset.")
-        amount = serializers.CharField(
+        amount = StrictCharField(
             max_length=DOSE_AMOUNT_MAX_LENGTH,
             error_messages={"max_length": AMOUNT_LENGTH},
             allow_blank=True,
