@@ -31,9 +31,6 @@ def test_it_says_a_part_of_a_whole_without_1_of_the_1(part: int, whole: int, exp
 
 def test_the_template_filters_use_the_helper() -> None:
     template = Template(
-        (
-            '{% load words %}{{ one|counted:"check-in" }}; {{ many|counted:"person,people" }}; '
-            '{{ one|counted_word:"day" }}'
-        )
+        '{% load words %}{{ one|counted:"check-in" }}; {{ many|counted:"person,people" }}; {{ one|counted_word:"day" }}'
     )
     assert template.render(Context({"one": 1, "many": 3})) == "1 check-in; 3 people; day"
