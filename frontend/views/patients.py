@@ -22,7 +22,7 @@ from diary.charts import describe_recent_pain
 from diary.flags import FlagNotActive, flags_with_checkins, patients_by_urgency
 from diary.invite_codes import format_invite_code
 from diary.models import CheckIn, User
-from diary.trends import LEVELS, has_missed
+from diary.trends import LEVELS, RULES_BY_CODE, has_missed
 from frontend.access import therapist_page
 from frontend.forms import (
     AcknowledgeForm,
@@ -112,7 +112,7 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
     if not form.is_valid():
         problems = [message for field_errors in form.errors.values() for message in field_errors]
         messages.error(request, "The flag was not acknowledged: " + " ".join(problems))
-        return redirect("frontend:patient_detail", patient_id=patient.pk)
+        return redirect(_flag_url(patient, code))
     try:
         ack = stored_flags.flag_acknowledge(patient=patient, therapist=request.user, code=code, **form.cleaned_data)
     except FlagNotActive:
@@ -125,7 +125,14 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
             f"Flag acknowledged. It is raised again if it still holds after {date_format(ack.follow_up_on, 'j F')}, "
             "or sooner if it gets worse or changes.",
         )
-    return redirect("frontend:patient_detail", patient_id=patient.pk)
+    return redirect(_flag_url(patient, code))
+
+
+def _flag_url(patient: User, code: str) -> str:
+    """Back to the flag's own card, not the page's top: the therapist may be working down a list of flags."""
+    url = reverse("frontend:patient_detail", args=[patient.pk])
+    # Only a rule's code goes into the fragment; anything else in the address is not echoed back.
+    return f"{url}#flag-{code}" if code in RULES_BY_CODE else url
 
 
 # --- therapist notes on a patient's timeline ---------------------------------

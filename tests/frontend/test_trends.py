@@ -365,8 +365,8 @@ class TestTriageList:
         content = text(signed_in(therapist).get("/"))
 
         assert "data-triage-filter hidden" in content
-        assert 'data-level="emergency" data-name="pat patient"' in content
-        assert 'data-level="none" data-name="olive other"' in content
+        assert 'data-levels="emergency" data-name="pat patient"' in content
+        assert 'data-levels="none" data-name="olive other"' in content
         assert "frontend/triage" in content
 
 
