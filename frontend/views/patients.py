@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,9 +83,25 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _patient_page(request, patient, NoteForm(today=selectors.today_for(patient)))
 
 
+# The timeline's filter (a plain GET form, so it works without JavaScript): what a clinician reads first.
+TIMELINE_FILTERS = {"": "All check-ins", "symptoms": "With symptoms", "notes": "With notes"}
+
+
+def _filtered_checkins(patient: User, show: str) -> QuerySet[CheckIn]:
+    checkins = selectors.checkins_of(patient)
+    if show == "symptoms":
+        return checkins.exclude(symptoms=[])
+    if show == "notes":
+        return checkins.exclude(notes="")
+    return checkins
+
+
 def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> HttpResponse:
     """A patient's diary as their therapist reads it, with the "Add a note" form in the state given."""
-    page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
+    show = request.GET.get("show", "")
+    if show not in TIMELINE_FILTERS:
+        show = ""
+    page = Paginator(_filtered_checkins(patient, show), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
     flags = flags_with_checkins(patient, for_clinician=True)
     today = selectors.today_for(patient)
     for flag in flags:
@@ -95,9 +113,13 @@ def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> H
         "today": today,
         "ack_form": AcknowledgeForm(),
         "note_form": note_form,
-        "timeline": _timeline(patient, page),
+        # Therapist notes stand between the check-ins of the whole diary; a filtered list leaves them out.
+        "timeline": _timeline(patient, page) if not show else [{"checkin": checkin} for checkin in page],
+        "timeline_filters": TIMELINE_FILTERS.items(),
+        "show": show,
         # The page is also shown at the note form's address; its page links must lead back here.
         "pagination_url": reverse("frontend:patient_detail", args=[patient.pk]),
+        "pagination_query": urlencode({"show": show}) if show else "",
         # The period, the time-of-day picture and the charts (frontend/views/trends.py).
         **trends.trends_context_for_therapist(request, patient, flags),
     }

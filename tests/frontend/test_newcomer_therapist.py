@@ -1,0 +1,89 @@
+"""What a newcomer tripped on as a therapist (issue 15): the timeline, the list's filter, downloads, words."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+from django.utils import timezone
+
+from diary import services
+from tests.conftest import signed_in
+from tests.frontend.pages import submit, text
+
+
+def make_checkin(patient: Any, hours_ago: float = 1, **fields: Any) -> Any:
+    recorded_at = timezone.now() - timedelta(hours=hours_ago)
+    return services.checkin_create(patient=patient, client_uuid=uuid4(), recorded_at=recorded_at, **fields).checkin
+
+
+def timeline_of(page: str) -> str:
+    """The check-ins part of the patient page, after its heading."""
+    return page[page.index('id="timeline"') :]
+
+
+class TestTimeline:
+    def test_the_timeline_shows_scores_symptoms_in_words_and_the_note_in_one_row(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        make_checkin(patient, pain=7, fatigue=6, symptoms=["night_sweats"], notes="woke twice", sleep_hours=5.5)
+        timeline = timeline_of(text(signed_in(therapist).get(f"/patients/{patient.pk}")))
+        row = timeline[timeline.index("<tbody>") : timeline.index("</tbody>")]
+        assert "Pain 7/10" in row
+        assert "Tiredness 6/10" in row
+        assert "Heavy sweating at night" in row
+        assert "woke twice" in row
+        assert "Sleep 5.5 hours" in row
+        # Five columns that wrap, not a 14-column table that scrolls sideways.
+        assert timeline.count('scope="col"') == 5
+        assert "data-wide" not in timeline
+
+    def test_the_timeline_filters_to_check_ins_with_symptoms_or_with_notes_without_javascript(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        make_checkin(patient, hours_ago=3, pain=2, notes="a quiet day")
+        make_checkin(patient, hours_ago=2, pain=3, symptoms=["night_sweats"])
+        make_checkin(patient, hours_ago=1, pain=4)
+        client = signed_in(therapist)
+
+        everything = timeline_of(text(client.get(f"/patients/{patient.pk}")))
+        assert everything.count('class="checkin-row"') == 3
+        assert 'name="show"' in everything
+
+        with_symptoms = timeline_of(text(client.get(f"/patients/{patient.pk}?show=symptoms")))
+        assert with_symptoms.count('class="checkin-row"') == 1
+        assert "Heavy sweating at night" in with_symptoms
+        assert "a quiet day" not in with_symptoms
+
+        with_notes = timeline_of(text(client.get(f"/patients/{patient.pk}?show=notes")))
+        assert with_notes.count('class="checkin-row"') == 1
+        assert "a quiet day" in with_notes
+
+    def test_an_unknown_filter_shows_everything(self, patient: Any, therapist: Any) -> None:
+        make_checkin(patient, pain=4)
+        page = timeline_of(text(signed_in(therapist).get(f"/patients/{patient.pk}?show=nonsense")))
+        assert page.count('class="checkin-row"') == 1
+
+
+class TestTriageList:
+    def test_the_level_filter_sees_every_flag_of_a_patient_not_only_the_top_one(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        """An emergency on top and a review below: "Review only" must still find her (triage.js reads data-levels)."""
+        make_checkin(patient, symptoms=["difficulty_walking", "blood_in_stool"])
+        page = text(signed_in(therapist).get("/"))
+        card = page[page.index('class="card triage-card') :]
+        levels = card[card.index('data-levels="') + len('data-levels="') :].split('"')[0].split()
+        assert levels[0] == "emergency"
+        assert "urgent" in levels
+
+
+class TestAcknowledging:
+    def test_acknowledging_a_flag_comes_back_to_that_flag(self, patient: Any, therapist: Any) -> None:
+        make_checkin(patient, symptoms=["blood_in_stool"])
+        client = signed_in(therapist)
+        url = f"/patients/{patient.pk}/flags/blood_in_stool_or_urine/acknowledge"
+        response = submit(client, url, {"note": "Phoned"}, form_page=f"/patients/{patient.pk}")
+        assert response.status_code == 302
+        assert response["Location"] == f"/patients/{patient.pk}#flag-blood_in_stool_or_urine"
