@@ -7,15 +7,29 @@ import io
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from datetime import date
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
+
+from django.utils.text import slugify
 
 from diary import audit
 from diary.models import CHECKIN_FIELDS, AuditEvent, CheckIn, Symptom, User
 
-# Every field of a check-in, after the ones the server adds.
-CSV_COLUMNS = ["id", "client_uuid", "recorded_at", "local_date", "part_of_day", *CHECKIN_FIELDS[1:]]
+# Who the file is about, on every row (a leading comment block would break CSV readers), then every
+# field of a check-in after the ones the server adds.
+CSV_COLUMNS = [
+    "patient_id",
+    "patient_name",
+    "id",
+    "client_uuid",
+    "recorded_at",
+    "local_date",
+    "part_of_day",
+    *CHECKIN_FIELDS[1:],
+]
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,9 +87,26 @@ def as_csv(patient: User, checkins: Iterable[CheckIn]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
+    who = {"patient_id": patient.pk, "patient_name": patient.display_name}
     for checkin in checkins:
-        writer.writerow({key: _cell(value) for key, value in checkin_row(checkin, zone).items()})
+        writer.writerow({key: _cell(value) for key, value in {**who, **checkin_row(checkin, zone)}.items()})
     return out.getvalue()
+
+
+def content_disposition(patient: User, suffix: str, on: date) -> str:
+    """A download named for whom and when: `diary-<name>-<id>-<date>.<suffix>` (RFC 6266).
+
+    Files of several patients in one Downloads folder must not all be `diary.csv`. The plain
+    `filename` is ASCII (accents dropped, "patient" when no letter is left); where the chosen name
+    has more than ASCII can say, `filename*` carries it as written, UTF-8 and percent-encoded. Only
+    the display name goes in, never the email, which may be all a patient without one has.
+    """
+    ascii_name = slugify(patient.display_name) or "patient"
+    header = f'attachment; filename="diary-{ascii_name}-{patient.pk}-{on.isoformat()}.{suffix}"'
+    unicode_name = slugify(patient.display_name, allow_unicode=True)
+    if unicode_name and unicode_name != ascii_name:
+        header += f"; filename*=UTF-8''{quote(f'diary-{unicode_name}-{patient.pk}-{on.isoformat()}.{suffix}')}"
+    return header
 
 
 def as_json(patient: User, checkins: Iterable[CheckIn]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -87,3 +89,44 @@ class TestAcknowledging:
         response = submit(client, url, {"note": "Phoned"}, form_page=f"/patients/{patient.pk}")
         assert response.status_code == 302
         assert response["Location"] == f"/patients/{patient.pk}#flag-blood_in_stool_or_urine"
+
+
+class TestDownloads:
+    def test_downloads_are_named_after_the_patient_their_id_and_the_date(self, patient: Any, therapist: Any) -> None:
+        services.profile_update(user=patient, display_name="Pat O'Neill")
+        make_checkin(patient, pain=3)
+        today = services.selectors.today_for(patient).isoformat()
+        client = signed_in(therapist)
+        for export_format, suffix in (("csv", "csv"), ("json", "json"), ("fhir", "fhir.json")):
+            response = client.get(f"/api/v1/patients/{patient.pk}/export?format={export_format}")
+            assert response["Content-Disposition"] == (
+                f'attachment; filename="diary-pat-oneill-{patient.pk}-{today}.{suffix}"'
+            )
+
+    def test_a_name_beyond_ascii_keeps_its_letters_in_filename_star(self, patient: Any, therapist: Any) -> None:
+        """RFC 6266: an ASCII fallback for old clients, the name as written (UTF-8, percent-encoded) for the rest."""
+        services.profile_update(user=patient, display_name="Zoë Łukasik")
+        today = services.selectors.today_for(patient).isoformat()
+        response = signed_in(therapist).get(f"/api/v1/patients/{patient.pk}/export?format=csv")
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="diary-zoe-ukasik-{patient.pk}-{today}.csv"; '
+            f"filename*=UTF-8''diary-zo%C3%AB-%C5%82ukasik-{patient.pk}-{today}.csv"
+        )
+
+    def test_a_name_with_no_latin_letters_falls_back_to_patient(self, patient: Any, therapist: Any) -> None:
+        services.profile_update(user=patient, display_name="李明")
+        today = services.selectors.today_for(patient).isoformat()
+        response = signed_in(therapist).get(f"/api/v1/patients/{patient.pk}/export?format=json")
+        assert response["Content-Disposition"].startswith(
+            f"attachment; filename=\"diary-patient-{patient.pk}-{today}.json\"; filename*=UTF-8''diary-%E6%9D%8E"
+        )
+
+    def test_the_csv_names_the_patient_on_every_row(self, patient: Any, therapist: Any) -> None:
+        """Two leading columns, not a comment block: every CSV reader still reads the header row first."""
+        services.profile_update(user=patient, display_name="=Pat")
+        make_checkin(patient, hours_ago=2, pain=3)
+        make_checkin(patient, pain=4)
+        content = signed_in(therapist).get(f"/api/v1/patients/{patient.pk}/export?format=csv").content.decode()
+        rows = list(csv.DictReader(io.StringIO(content)))
+        assert content.startswith("patient_id,patient_name,id,")
+        assert [(row["patient_id"], row["patient_name"]) for row in rows] == [(str(patient.pk), "'=Pat")] * 2

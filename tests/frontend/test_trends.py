@@ -394,5 +394,5 @@ def test_the_whole_diary_can_be_downloaded_from_both_views(patient: Any, therapi
     for client, url in [(mine, own_links[0]), (theirs, their_links[0])]:
         response = client.get(url)
         assert response.status_code == 200
-        assert response["Content-Disposition"] == 'attachment; filename="diary.csv"'
+        assert re.fullmatch(r'attachment; filename="diary-[a-z-]+-\d+-[\d-]+\.csv"', response["Content-Disposition"])
         assert "Walked to the shop" in response.content.decode()
