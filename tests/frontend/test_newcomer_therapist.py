@@ -130,3 +130,26 @@ class TestDownloads:
         rows = list(csv.DictReader(io.StringIO(content)))
         assert content.startswith("patient_id,patient_name,id,")
         assert [(row["patient_id"], row["patient_name"]) for row in rows] == [(str(patient.pk), "'=Pat")] * 2
+
+
+class TestVisitSummary:
+    def test_a_repeated_note_is_printed_once_and_the_rest_are_counted(self, patient: Any, therapist: Any) -> None:
+        for day in range(3):
+            make_checkin(patient, hours_ago=24 * day + 1, pain=8, notes="Woke at three with the back pain.")
+        for day in range(3, 10):
+            make_checkin(patient, hours_ago=24 * day + 1, pain=8, notes=f"Bad day number {day}.")
+        page = text(signed_in(therapist).get(f"/patients/{patient.pk}/summary"))
+        assert page.count("Woke at three with the back pain.") == 1
+        assert "also on 2 earlier check-ins" in page
+        # Five entries: the repeated sentence and four others; three more are counted, not printed.
+        assert page.count("Bad day number") == 4
+        assert "3 more in the diary." in page
+
+    def test_the_printed_evidence_keeps_woken_by_pain_and_every_page_names_the_patient(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        for night in range(3):
+            make_checkin(patient, hours_ago=24 * night + 1, pain=7, woke_from_pain=True)
+        page = text(signed_in(therapist).get(f"/patients/{patient.pk}/summary"))
+        assert "woken by pain" in page[page.index("Flags today") : page.index("When pain happens")]
+        assert 'data-running-head="Pat Patient · ' in page
