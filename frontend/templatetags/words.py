@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from frontend import words
+from frontend import devices, words
 
 register = template.Library()
 
@@ -21,3 +21,9 @@ def counted_word(count: int, singular: str) -> str:
     """The word alone, for "{{ n }} {{ n|counted_word:'check-in' }} behind it" where the count is styled apart."""
     one, _, many = singular.partition(",")
     return words.plural_word(int(count), one, many or None)
+
+
+@register.filter
+def device(user_agent: str) -> str:
+    """A session's User-Agent as "Chrome on Android" (frontend/devices.py)."""
+    return devices.device_words(user_agent or "")

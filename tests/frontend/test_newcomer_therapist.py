@@ -153,3 +153,41 @@ class TestVisitSummary:
         page = text(signed_in(therapist).get(f"/patients/{patient.pk}/summary"))
         assert "woken by pain" in page[page.index("Flags today") : page.index("When pain happens")]
         assert 'data-running-head="Pat Patient · ' in page
+
+
+class TestWords:
+    ANDROID_CHROME = (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Mobile Safari/537.36"
+    )
+    IPHONE_SAFARI = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.5 Mobile/15E148 Safari/604.1"
+    )
+    WINDOWS_EDGE = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0"
+    )
+
+    def test_where_you_are_signed_in_names_the_browser_and_system_not_the_raw_user_agent(self, therapist: Any) -> None:
+        from frontend.devices import device_words
+
+        assert device_words(self.ANDROID_CHROME) == "Chrome on Android"
+        assert device_words(self.IPHONE_SAFARI) == "Safari on iPhone"
+        assert device_words(self.WINDOWS_EDGE) == "Edge on Windows"
+        assert device_words("curl/8.0") == "A browser"
+        client = signed_in(therapist)
+        page = text(client.get("/settings", HTTP_USER_AGENT=self.ANDROID_CHROME))
+        assert "Mozilla/5.0" not in page
+
+    def test_the_therapists_settings_speak_to_a_therapist(self, therapist: Any) -> None:
+        page = text(signed_in(therapist).get("/settings"))
+        assert "Shown to the patients who share their diary with you." in page
+        assert "re-dates every check-in you stored" not in page
+
+    def test_choosing_a_new_password_shows_the_apps_hint_not_djangos_rules(self, patient: Any) -> None:
+        from frontend.forms import NewPasswordForm
+
+        form = NewPasswordForm(patient)
+        assert form.fields["new_password1"].help_text.startswith("At least 12 characters.")
+        assert "<li>" not in str(form.fields["new_password1"].help_text)

@@ -160,7 +160,7 @@ class TestTextAlternatives:
             assert f'id="chart-{kind}-summary"' in content
             assert f"chart-{kind}-caption" in page.tables
         assert "Pain on 1 of the 30 days from Feb 9 to Mar 10" in content
-        assert "moving made the pain worse in 1, no different in 0 and better in 0" in content
+        assert "The one check-in that said: moving made the pain worse." in content
         # The averages by part of day are a table of their own, not only a picture.
         assert "Average by part of day" in content
 
