@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import time_machine
 from django.utils import timezone
 
 from diary import services
@@ -191,3 +192,33 @@ class TestWords:
         form = NewPasswordForm(patient)
         assert form.fields["new_password1"].help_text.startswith("At least 12 characters.")
         assert "<li>" not in str(form.fields["new_password1"].help_text)
+
+
+class TestWhoHasSeenMyDiary:
+    def test_a_visit_is_one_line_with_its_parts_and_the_address_only_in_the_details(
+        self, patient: Any, therapist: Any
+    ) -> None:
+        start = datetime(2026, 12, 3, 14, 2, tzinfo=UTC)  # 14:02 in London in December
+        with time_machine.travel(start, tick=False):
+            thea = signed_in(therapist)
+            thea.get("/", REMOTE_ADDR="203.0.113.7")
+        with time_machine.travel(start + timedelta(minutes=3), tick=False):
+            thea.get(f"/patients/{patient.pk}", REMOTE_ADDR="203.0.113.7")
+            for kind in ("pain", "sleep"):
+                thea.get(f"/patients/{patient.pk}/charts/{kind}.svg", REMOTE_ADDR="203.0.113.7")
+        with time_machine.travel(start + timedelta(minutes=7), tick=False):
+            thea.get(f"/patients/{patient.pk}/summary", REMOTE_ADDR="203.0.113.7")
+        with time_machine.travel(start + timedelta(minutes=45), tick=False):
+            signed_in(therapist).get("/", REMOTE_ADDR="203.0.113.7")  # signed in again: 30 idle minutes end a session
+            content = text(signed_in(patient).get("/access"))
+
+        assert content.count('class="card') == 2
+        assert (
+            'Thea Therapist</strong> <span class="hint">(therapist)</span> looked at your diary on '
+            "Thu 3 Dec, 14:02–14:09: list, diary, charts, summary."
+        ) in content
+        assert "saw you in their list of patients on Thu 3 Dec, 14:47." in content
+        # The address is in the details only, never in the visit's line.
+        details = content.index("<details")
+        assert content.index("203.0.113.7") > details
+        assert content.count("<details") == 2
