@@ -222,3 +222,37 @@ class TestWhoHasSeenMyDiary:
         details = content.index("<details")
         assert content.index("203.0.113.7") > details
         assert content.count("<details") == 2
+
+
+def picture(start: Any, end: Any, **extra: Any) -> Any:
+    from diary import charts
+
+    return charts.TrendPicture(
+        start=start,
+        end=end,
+        days=charts.daily_rows([], start, end),
+        time_of_day=charts.time_of_day([], start, end),
+        **extra,
+    )
+
+
+class TestCharts:
+    def test_an_empty_weight_chart_says_so_instead_of_drawing_an_axis(self) -> None:
+        from datetime import date
+
+        from frontend.drawing import weight_chart
+
+        svg = weight_chart(picture(date(2026, 3, 1), date(2026, 3, 30))).decode()
+        assert "No weight recorded" in svg
+        assert "0.05" not in svg and "−0.05" not in svg
+
+    def test_the_90_day_axis_names_months_and_the_legend_explains_the_diamonds(self) -> None:
+        from datetime import date
+
+        from frontend.drawing import pain_chart
+
+        start, end = date(2026, 9, 3), date(2026, 12, 1)
+        svg = pain_chart(picture(start, end, flag_dates=frozenset({date(2026, 11, 30)}))).decode()
+        assert ">Dec<" in svg
+        assert "1 De<" not in svg and "1 Dec<" not in svg
+        assert "day behind a flag" in svg
