@@ -221,6 +221,31 @@ ACTION_WORDS = {
     "api:link": "ended sharing",
 }
 
+# The same actions as the short parts of one visit: "looked at your diary: list, charts, summary".
+VISIT_PARTS = {
+    "frontend:home": "list",
+    "api:patients": "list",
+    "api:links": "list",
+    "frontend:patient_sparkline": "list",
+    "frontend:patient_detail": "diary",
+    "frontend:patient_chart": "charts",
+    "frontend:patient_summary": "summary",
+    "frontend:flag_acknowledge": "acknowledged a flag",
+    "api:patient-flag-acknowledge": "acknowledged a flag",
+    "frontend:note_create": "wrote a note",
+    "frontend:note_delete": "deleted a note",
+    "api:patient-checkins": "check-ins",
+    "api:patient-flags": "flags",
+    "api:patient-trends": "trends",
+    "api:patient-export": "downloaded it",
+    "api:link": "ended sharing",
+}
+
+
+def visit_part(event: AuditEvent) -> str:
+    """One event as a part of a visit ("charts"); the admin's and unknown routes in full words."""
+    return VISIT_PARTS.get(event.action) or action_words(event)
+
 
 def names_of(events: Iterable[AuditEvent]) -> dict[int, str]:
     """The current names of the people who did these things, by id; an erased account has none."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from diary.models import CheckIn, Dose, MedicineKind, MovementEffect, PartOfDay
 from diary.trends.wording import fmt_date, fmt_number, fmt_range
+from diary.words import plural
 
 PARTS_OF_DAY = tuple(PartOfDay)  # night, morning, afternoon, evening: the order of a day
 MOVEMENT_EFFECTS = tuple(MovementEffect)  # worse, no change, better
@@ -190,7 +191,7 @@ def _markers(picture: TrendPicture) -> str:
     words = []
     flagged = sorted(day for day in picture.flag_dates if picture.start <= day <= picture.end)
     if flagged:
-        words.append(f" Days with check-ins behind a flag are marked: {len(flagged)}.")
+        words.append(f" {plural(len(flagged), 'day')} with check-ins behind a flag, marked with a diamond.")
     if picture.therapy_start_shown() and picture.therapy_started_on is not None:
         words.append(f" Therapy began on {fmt_date(picture.therapy_started_on)}.")
     return "".join(words)
@@ -274,15 +275,24 @@ def describe_time_of_day(picture: TrendPicture) -> str:
     return sentence
 
 
+MOSTLY_PERCENT = 67
+
+
 def describe_movement(picture: TrendPicture) -> str:
     movement = picture.time_of_day.movement
     answers = picture.time_of_day.movement_answers
     if not answers:
         return "No check-in said whether moving changed the pain."
-    counts = [f"{MOVEMENT_WORDS[effect]} in {movement[effect]}" for effect in MOVEMENT_WORDS]
-    sentence = f"Of {answers} check-ins that said, moving made the pain {counts[0]}, {counts[1]} and {counts[2]}"
     most = max(MOVEMENT_WORDS, key=lambda effect: movement[effect])
+    if answers == 1:
+        return f"The one check-in that said: moving made the pain {MOVEMENT_WORDS[most]}."
+    counts = [f"{MOVEMENT_WORDS[effect]} in {movement[effect]}" for effect in MOVEMENT_WORDS]
+    sentence = f"Of {plural(answers, 'check-in')} that said, moving made the pain " + ", ".join(counts[:2])
+    sentence += f" and {counts[2]}"
     share = round(100 * movement[most] / answers)
-    if share > 50:
+    # "Mostly" for two in three or more; 51% is a bare majority and is called that.
+    if share >= MOSTLY_PERCENT:
         return f"{sentence}: mostly {MOVEMENT_WORDS[most]} ({share}%)."
+    if share > 50:
+        return f"{sentence}: {MOVEMENT_WORDS[most]} in just over half ({share}%)."
     return f"{sentence}: no one answer is most of them."

@@ -7,19 +7,26 @@ import io
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from datetime import date
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
+
+from django.utils.text import slugify
 
 from diary import audit
 from diary.models import CHECKIN_FIELDS, AuditEvent, CheckIn, Dose, Medicine, MedicineKind, Symptom, User
 
-# One table for the whole diary, a row per record: "record" says whether a row is a check-in, a
+# Who the file is about, on every row (a leading comment block would break CSV readers); then one
+# table for the whole diary, a row per record: "record" says whether a row is a check-in, a
 # medicine or a dose (API.md 1.1), and each fills the columns it has. Every field of a check-in
 # comes last, after the ones the server adds and the medicine's and dose's own.
 MEDICINE_COLUMNS = ["medicine_id", "medicine", "strength", "kind", "active"]
 DOSE_COLUMNS = ["taken_at", "amount", "reason", "relief"]
 CSV_COLUMNS = [
+    "patient_id",
+    "patient_name",
     "record",
     "id",
     "client_uuid",
@@ -131,9 +138,26 @@ def as_csv(
             }
         )
     rows += [{"record": "dose", **dose_row(dose, zone)} for dose in doses]
+    who = {"patient_id": patient.pk, "patient_name": patient.display_name}
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow({key: _cell(value) for key, value in {**who, **row}.items()})
     return out.getvalue()
+
+
+def content_disposition(patient: User, suffix: str, on: date) -> str:
+    """A download named for whom and when: `diary-<name>-<id>-<date>.<suffix>` (RFC 6266).
+
+    Files of several patients in one Downloads folder must not all be `diary.csv`. The plain
+    `filename` is ASCII (accents dropped, "patient" when no letter is left); where the chosen name
+    has more than ASCII can say, `filename*` carries it as written, UTF-8 and percent-encoded. Only
+    the display name goes in, never the email, which may be all a patient without one has.
+    """
+    ascii_name = slugify(patient.display_name) or "patient"
+    header = f'attachment; filename="diary-{ascii_name}-{patient.pk}-{on.isoformat()}.{suffix}"'
+    unicode_name = slugify(patient.display_name, allow_unicode=True)
+    if unicode_name and unicode_name != ascii_name:
+        header += f"; filename*=UTF-8''{quote(f'diary-{unicode_name}-{patient.pk}-{on.isoformat()}.{suffix}')}"
+    return header
 
 
 def as_json(

@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from diary.charts import MOVEMENT_WORDS, PARTS_OF_DAY, TrendPicture
 
@@ -43,7 +44,8 @@ matplotlib.rcParams.update(
         "hatch.color": "#505a5f",
         "hatch.linewidth": 0.6,
         "legend.frameon": False,
-        "legend.fontsize": 8.5,
+        # Legends, ticks and labels at 9.5–10 pt: at least 12 px where a phone shows the chart (WIDTH).
+        "legend.fontsize": 9.5,
         "legend.handlelength": 1.6,
         "legend.columnspacing": 0.9,
         "legend.handletextpad": 0.5,
@@ -65,6 +67,7 @@ def _figure(height: float = HEIGHT, width: float = WIDTH) -> Figure:
 
 
 LEGEND_ROW = 0.2  # inches of a legend row above the plot
+LEGEND_ROW_CHARACTERS = 36  # letters of legend labels that fit in one row of WIDTH
 
 
 def _svg(figure: Figure, transparent: bool = False) -> bytes:
@@ -85,7 +88,9 @@ def _date_axis(axes: Axes, picture: TrendPicture) -> None:
     else:
         locator = mdates.MonthLocator(interval=3)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    # Month ticks fall on the 1st: the month alone, so the last label is not cut at the edge ("1 De").
+    month_ticks = isinstance(locator, mdates.MonthLocator)
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%b" if month_ticks else "%-d %b"))
     # In days since the epoch (Matplotlib's date numbers): a date itself cannot hold half a day.
     axes.set_xlim(mdates.date2num(picture.start) - 0.6, mdates.date2num(picture.end) + 0.6)
 
@@ -103,7 +108,8 @@ def _mark_flags_and_therapy(axes: Axes, picture: TrendPicture, top: float) -> li
             markersize=4,
             color=INK,
             clip_on=False,
-            label="flag",
+            # Said in words for patients too: a diamond marks a day behind one of the diary's flags.
+            label="day behind a flag",
         )
         handles.append(marks)
     if picture.therapy_start_shown():
@@ -115,13 +121,17 @@ def _mark_flags_and_therapy(axes: Axes, picture: TrendPicture, top: float) -> li
 
 def _legend(figure: Figure, handles: list[Any], title: str | None = None) -> None:
     """Above the plot, in one row if it fits a phone, else in rows of three; the plot fills the rest."""
-    columns = min(len(handles), 3)
+    # Three to a row only if their words fit a phone's width at the legend's size.
+    longest = max(len(str(handle.get_label())) for handle in handles)
+    columns = min(len(handles), 3 if 3 * longest <= LEGEND_ROW_CHARACTERS else 2)
     rows = -(-len(handles) // columns) + (1 if title else 0)
     height = figure.get_figheight()
     figure.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1), ncols=columns, title=title)
     figure.subplots_adjust(
-        left=0.55 / figure.get_figwidth(),
-        right=0.97,
+        # Room for "10.0" and the axis label beside it ("hours" was cut on a phone and on paper).
+        left=0.7 / figure.get_figwidth(),
+        # Room for a month's name centred on a tick near the right edge.
+        right=0.94,
         bottom=0.32 / height,
         top=1 - (0.12 + rows * LEGEND_ROW + 0.08) / height,
     )
@@ -205,6 +215,7 @@ def _bar_chart(picture: TrendPicture, key: str, label: str, ylabel: str, floor: 
     )
     top = max([floor, *(value for _, value in shown)]) * 1.08
     axes.set_ylim(0, top)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel(ylabel)
     axes.grid(axis="y", color=LIGHT, linewidth=0.5)
     axes.set_axisbelow(True)
@@ -226,6 +237,11 @@ def weight_chart(picture: TrendPicture) -> bytes:
     figure = _figure()
     axes = figure.add_subplot()
     shown = [(row["date"], row["weight_kg"]) for row in picture.days if row["weight_kg"] is not None]
+    if not shown:
+        # Words instead of an empty axis from −0.05 to 0.05 kg.
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, "No weight recorded", transform=axes.transAxes, ha="center", va="center", fontsize=11)
+        return _svg(figure)
     (line,) = axes.plot(
         [day for day, _ in shown],
         [value for _, value in shown],
@@ -235,12 +251,11 @@ def weight_chart(picture: TrendPicture) -> bytes:
         markersize=4,
         label="weight",
     )
-    if shown:
-        low = min(value for _, value in shown)
-        high = max(value for _, value in shown)
-        # At least 4 kg of scale, so that a few hundred grams do not look like a fall.
-        middle, half = (low + high) / 2, max((high - low) / 2 * 1.2, 2)
-        axes.set_ylim(middle - half, middle + half)
+    low = min(value for _, value in shown)
+    high = max(value for _, value in shown)
+    # At least 4 kg of scale, so that a few hundred grams do not look like a fall.
+    middle, half = (low + high) / 2, max((high - low) / 2 * 1.2, 2)
+    axes.set_ylim(middle - half, middle + half)
     axes.set_ylabel("kg")
     axes.grid(axis="y", color=LIGHT, linewidth=0.5)
     bottom, top = axes.get_ylim()
@@ -317,7 +332,7 @@ def movement_chart(picture: TrendPicture) -> bytes:
         )
         if count:
             axes.bar_label(
-                bar, labels=[str(count)], label_type="center", color=INK, backgroundcolor="white", fontsize=8
+                bar, labels=[str(count)], label_type="center", color=INK, backgroundcolor="white", fontsize=9.5
             )
         handles.append(Patch(facecolor=style["color"], hatch=style["hatch"], edgecolor=INK, label=f"{word} ({count})"))
         left += count

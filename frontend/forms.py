@@ -419,6 +419,12 @@ class SettingsForm(PageForm):
         self.fields["timezone"] = zone_field(timezone_name)
         self.fields["timezone"].help_text = "Changing it re-dates every check-in you stored to that zone's days."
         if not is_patient:
+            # A therapist keeps no diary: their name is what patients see, their zone dates their own pages.
+            self.fields["display_name"].help_text = "Shown to the patients who share their diary with you."
+            self.fields[
+                "timezone"
+            ].help_text = "Times on your pages are shown in this zone; each patient's check-ins keep their own days."
+        if not is_patient:
             del self.fields["therapy_started_on"]
 
 
@@ -547,8 +553,16 @@ class ResetRequestForm(PasswordResetForm, PageForm):
     )
 
 
+# The app's own words for its password rules (AUTH_PASSWORD_VALIDATORS), not Django's list of them.
+NEW_PASSWORD_HINT = "At least 12 characters. A few unrelated words are easy to remember and hard to guess."  # noqa: S105 - words
+
+
 class NewPasswordForm(SetPasswordForm, PageForm):
     """Choosing a new password from a reset link."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = NEW_PASSWORD_HINT
 
 
 class ChangePasswordForm(PasswordChangeForm, PageForm):
@@ -558,6 +572,7 @@ class ChangePasswordForm(PasswordChangeForm, PageForm):
     def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
         self.request = request
+        self.fields["new_password1"].help_text = NEW_PASSWORD_HINT
 
     def clean_old_password(self) -> str:
         old_password: str = self.cleaned_data["old_password"]

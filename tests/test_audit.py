@@ -169,8 +169,10 @@ class TestWhoHasSeenMyDiary:
 
         content = text(signed_in(patient).get("/access"))
 
-        assert 'Thea Therapist</strong> <span class="hint">(therapist)</span> opened your diary.' in content
-        assert "looked at your charts, 3 times." in content
+        # One visit: the diary and its charts (tests/frontend/test_newcomer_therapist.py has the details).
+        assert 'Thea Therapist</strong> <span class="hint">(therapist)</span> looked at your diary on ' in content
+        assert ": diary, charts." in content
+        assert "looked at your charts" in content  # each step, under the visit's details
         assert (
             'Uma Unlinked</strong> <span class="hint">(therapist)</span> tried to open your diary and was refused'
             in content

@@ -209,12 +209,21 @@ class TestSentences:
         assert "Worst" not in charts.describe_time_of_day(picture(checkins))
         assert "no one answer is most of them" in charts.describe_movement(picture(checkins))
 
+    def test_one_answer_is_not_counted_as_check_ins_and_a_bare_majority_is_not_mostly(self) -> None:
+        """Issue 15: "Of 1 check-ins" and "mostly better (51%)" read wrong."""
+        one = [entry(START, 8, "morning", pain=5, movement_effect="better")]
+        assert charts.describe_movement(picture(one)) == "The one check-in that said: moving made the pain better."
+        split = [entry(START, hour, "morning", pain=5, movement_effect="better") for hour in (6, 7, 8)] + [
+            entry(START, hour, "evening", pain=5, movement_effect="worse") for hour in (18, 19)
+        ]
+        assert charts.describe_movement(picture(split)).endswith(": better in just over half (60%).")
+
     def test_flag_days_and_therapy_start_are_said_when_they_are_in_the_period(self) -> None:
         checkins = [entry(START, 8, pain=5)]
         inside = picture(checkins, flag_dates=frozenset({START, START - timedelta(days=3)}), therapy_started_on=END)
         outside = picture(checkins, therapy_started_on=START - timedelta(days=1))
 
-        assert "behind a flag are marked: 1." in charts.describe_pain(inside)
+        assert "1 day with check-ins behind a flag, marked with a diamond." in charts.describe_pain(inside)
         assert "Therapy began on Mar 7." in charts.describe_pain(inside)
         assert "Therapy began" not in charts.describe_pain(outside)
         assert "flag" not in charts.describe_pain(outside)

@@ -42,8 +42,7 @@ def export_response(patient: User, export_format: str, *, own: bool) -> HttpResp
     else:
         body = json.dumps(exports.as_fhir(patient, checkins, doses), ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type=content_type)
-    # A fixed name: a patient's name or email never goes into a header a proxy may log.
-    response["Content-Disposition"] = f'attachment; filename="diary.{suffix}"'
+    response["Content-Disposition"] = exports.content_disposition(patient, suffix, selectors.today_for(patient))
     return response
 
 

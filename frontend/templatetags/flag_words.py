@@ -26,6 +26,13 @@ def level_word(level: str | None) -> str:
 
 
 @register.filter
+def levels_of(flags: list[dict[str, object]]) -> str:
+    """Every level among a patient's flags, top first and space-separated ("none" without flags), for triage.js."""
+    levels = list(dict.fromkeys(str(flag["level"]) for flag in flags))
+    return " ".join(levels) or "none"
+
+
+@register.filter
 def as_date(value: object) -> date | object:
     """A flag's "since", stored as an ISO date in the flags' JSON, as a date the date filter can format."""
     if isinstance(value, str):

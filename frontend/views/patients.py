@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +24,7 @@ from diary.charts import describe_recent_pain
 from diary.flags import FlagNotActive, flags_with_checkins, patients_by_urgency
 from diary.invite_codes import format_invite_code
 from diary.models import CheckIn, User
-from diary.trends import LEVELS, has_missed
+from diary.trends import LEVELS, RULES_BY_CODE, has_missed
 from frontend.access import therapist_page
 from frontend.forms import (
     AcknowledgeForm,
@@ -83,9 +85,25 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _patient_page(request, patient, NoteForm(today=selectors.today_for(patient)))
 
 
+# The timeline's filter (a plain GET form, so it works without JavaScript): what a clinician reads first.
+TIMELINE_FILTERS = {"": "All check-ins", "symptoms": "With symptoms", "notes": "With notes"}
+
+
+def _filtered_checkins(patient: User, show: str) -> QuerySet[CheckIn]:
+    checkins = selectors.checkins_of(patient)
+    if show == "symptoms":
+        return checkins.exclude(symptoms=[])
+    if show == "notes":
+        return checkins.exclude(notes="")
+    return checkins
+
+
 def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> HttpResponse:
     """A patient's diary as their therapist reads it, with the "Add a note" form in the state given."""
-    page = Paginator(selectors.checkins_of(patient), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
+    show = request.GET.get("show", "")
+    if show not in TIMELINE_FILTERS:
+        show = ""
+    page = Paginator(_filtered_checkins(patient, show), CHECKINS_PER_PAGE).get_page(request.GET.get("page"))
     flags = flags_with_checkins(patient, for_clinician=True)
     today = selectors.today_for(patient)
     for flag in flags:
@@ -98,9 +116,13 @@ def _patient_page(request: HttpRequest, patient: User, note_form: NoteForm) -> H
         "adherence": selectors.adherence_of([patient])[patient.pk],
         "ack_form": AcknowledgeForm(),
         "note_form": note_form,
-        "timeline": _timeline(patient, page),
+        # Therapist notes stand between the check-ins of the whole diary; a filtered list leaves them out.
+        "timeline": _timeline(patient, page) if not show else [{"checkin": checkin} for checkin in page],
+        "timeline_filters": TIMELINE_FILTERS.items(),
+        "show": show,
         # The page is also shown at the note form's address; its page links must lead back here.
         "pagination_url": reverse("frontend:patient_detail", args=[patient.pk]),
+        "pagination_query": urlencode({"show": show}) if show else "",
         # The period, the time-of-day picture and the charts (frontend/views/trends.py).
         **trends.trends_context_for_therapist(request, patient, flags),
     }
@@ -115,7 +137,7 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
     if not form.is_valid():
         problems = [message for field_errors in form.errors.values() for message in field_errors]
         messages.error(request, "The flag was not acknowledged: " + " ".join(problems))
-        return redirect("frontend:patient_detail", patient_id=patient.pk)
+        return redirect(_flag_url(patient, code))
     try:
         ack = stored_flags.flag_acknowledge(patient=patient, therapist=request.user, code=code, **form.cleaned_data)
     except FlagNotActive:
@@ -128,7 +150,14 @@ def flag_acknowledge(request: HttpRequest, patient_id: int, code: str) -> HttpRe
             f"Flag acknowledged. It is raised again if it still holds after {date_format(ack.follow_up_on, 'j F')}, "
             "or sooner if it gets worse or changes.",
         )
-    return redirect("frontend:patient_detail", patient_id=patient.pk)
+    return redirect(_flag_url(patient, code))
+
+
+def _flag_url(patient: User, code: str) -> str:
+    """Back to the flag's own card, not the page's top: the therapist may be working down a list of flags."""
+    url = reverse("frontend:patient_detail", args=[patient.pk])
+    # Only a rule's code goes into the fragment; anything else in the address is not echoed back.
+    return f"{url}#flag-{code}" if code in RULES_BY_CODE else url
 
 
 # --- therapist notes on a patient's timeline ---------------------------------

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from diary import audit, consent, selectors, services, throttles
-from diary.models import User
+from diary.models import AuditEvent, User
 from frontend.access import patient_page
 from frontend.forms import (
     TOO_MANY_ATTEMPTS,
@@ -68,23 +68,53 @@ def _links_context(patient: User, form: LinkForm) -> dict[str, Any]:
 ACCESS_EVENTS_PER_PAGE = 100
 
 
+# Events by one person less than this far apart are one visit.
+VISIT_GAP = timedelta(minutes=30)
+
+
 @patient_page
 def access_log(request: HttpRequest) -> HttpResponse:
     """Who has seen my diary: every time someone else opened it or tried to, newest first.
 
-    Runs of the same thing by the same person on the same day are one line ("looked at your
-    charts, 7 times, 14:02 to 14:03").
+    One line per visit ("Sam looked at your diary on 3 Dec, 14:02–14:09: list, charts, summary"):
+    a list view alone records an event per patient row and per pain line, so one line per event
+    was noise. Each event, with the address it came from, is under the line's details.
     """
     page = Paginator(audit.events_about(request.user), ACCESS_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     names = audit.names_of(page.object_list)
-    lines = []
-    for (_, day, words, name), events in groupby(
-        page.object_list,
-        key=lambda e: (e.actor_user_id, timezone.localdate(e.at), audit.action_words(e), audit.who(e, names)),
-    ):
-        run = list(events)
-        lines.append({"day": day, "who": name or "Someone not signed in", "words": words, "events": run})
-    return render(request, "frontend/access_log.html", {"page": page, "lines": lines})
+    return render(request, "frontend/access_log.html", {"page": page, "visits": _visits(page.object_list, names)})
+
+
+def _visits(events: Iterable[AuditEvent], names: dict[int, str]) -> list[dict[str, Any]]:
+    """Newest first, runs of one person's events with no gap of VISIT_GAP; a refusal is a visit of its own."""
+    visits: list[dict[str, Any]] = []
+    for event in events:
+        visit = visits[-1] if visits else None
+        if (
+            visit is not None
+            and (visit["actor_id"], visit["allowed"]) == (event.actor_user_id, event.allowed)
+            and visit["start"] - event.at <= VISIT_GAP
+        ):
+            visit["events"].append(event)
+            visit["start"] = event.at
+            continue
+        visits.append(
+            {
+                "actor_id": event.actor_user_id,
+                "allowed": event.allowed,
+                "who": audit.who(event, names) or "Someone not signed in",
+                "is_therapist": event.actor_role == "therapist",
+                "start": event.at,
+                "end": event.at,
+                "events": [event],
+            }
+        )
+    for visit in visits:
+        # In the order they were done, each part once.
+        visit["parts"] = list(dict.fromkeys(audit.visit_part(event) for event in reversed(visit["events"])))
+        visit["details"] = [{"event": event, "words": audit.action_words(event)} for event in reversed(visit["events"])]
+        visit["only_the_list"] = visit["parts"] == ["list"]
+    return visits
 
 
 @patient_page

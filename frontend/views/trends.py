@@ -26,7 +26,7 @@ from diary import charts as figures
 from diary import selectors
 from diary.flags import flags_with_checkins
 from diary.models import CheckIn, User
-from frontend import drawing
+from frontend import drawing, words
 from frontend.access import patient_page, therapist_page
 from frontend.forms import PageForm
 
@@ -34,9 +34,11 @@ ChartUrl = Callable[[str], str]  # a chart's name → the URL of its image, with
 
 LONGEST_PERIOD = 366
 SPARKLINE_DAYS = 14
-NOTABLE_NOTES = 10
+# The summary prints on two A4 pages for a typical month: a few notes and a few check-ins per flag,
+# with how many more the diary holds.
+NOTABLE_NOTES = 5
 NOTABLE_PAIN = 7
-EVIDENCE_SHOWN = 6
+EVIDENCE_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -204,16 +206,21 @@ def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpRe
     context = _trends_context(request, patient, chart_url, flags)
     picture = context["picture"]
     checkins = selectors.checkins_of(patient, since=picture.start, until=picture.end)
+    notes = _notable_notes(checkins, picture.flag_dates)
+    notes_total = checkins.exclude(notes="").count()
+    days_with_checkins = sum(1 for row in picture.days if row["checkins"])
     context.update(
         {
             "patient": patient,
             "flags": _with_latest_evidence(flags),
             "evidence_shown": EVIDENCE_SHOWN,
-            "notes": _notable_notes(checkins, picture.flag_dates),
-            "notes_total": checkins.exclude(notes="").count(),
+            **notes,
+            "notes_total": notes_total,
+            "notes_share": words.of_the(notes["notable_total"], notes_total, "note"),
             "notable_pain": NOTABLE_PAIN,
             "checkin_count": sum(row["checkins"] for row in picture.days),
-            "days_with_checkins": sum(1 for row in picture.days if row["checkins"]),
+            "days_with_checkins": days_with_checkins,
+            "checkin_days": words.of_the(days_with_checkins, len(picture.days), "day"),
         }
     )
     return render(request, "frontend/summary.html", context)
@@ -242,17 +249,34 @@ def _with_latest_evidence(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A printed page has room for a flag's latest few check-ins, newest first; the page says how many in all."""
     for flag in flags:
         flag["latest_checkins"] = sorted(flag["checkins"], key=lambda c: c.recorded_at, reverse=True)[:EVIDENCE_SHOWN]
+        flag["more_checkins"] = len(flag["checkins"]) - len(flag["latest_checkins"])
     return flags
 
 
-def _notable_notes(checkins: QuerySet[CheckIn], flag_dates: frozenset[date]) -> list[CheckIn]:
-    """The notes worth reading at a visit: high pain, a warning symptom, or a day behind a flag; newest first."""
+def _notable_notes(checkins: QuerySet[CheckIn], flag_dates: frozenset[date]) -> dict[str, Any]:
+    """The notes worth reading at a visit: high pain, a warning symptom, or a day behind a flag; newest first.
+
+    The same sentence written on many days is one entry that says how often ("Woke at three" on
+    nine nights would otherwise fill the page); at most NOTABLE_NOTES entries, and how many more.
+    """
     notable = [
         checkin
         for checkin in checkins.exclude(notes="")
         if (checkin.pain or 0) >= NOTABLE_PAIN or checkin.symptoms or checkin.local_date in flag_dates
     ]
-    return notable[:NOTABLE_NOTES]
+    entries: dict[str, dict[str, Any]] = {}
+    for checkin in notable:
+        same = " ".join(checkin.notes.split()).casefold()
+        if same in entries:
+            entries[same]["repeats"] += 1
+        else:
+            entries[same] = {"checkin": checkin, "repeats": 0}
+    unique = list(entries.values())
+    return {
+        "notes": unique[:NOTABLE_NOTES],
+        "notable_total": len(notable),
+        "notes_more": len(unique[NOTABLE_NOTES:]),
+    }
 
 
 # A chart gets a policy of its own, replacing the site's: it may run no script and load

@@ -432,7 +432,7 @@ def test_it_exports_every_checkin_and_field_as_json(patient: Any, api: Any, diar
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["Content-Disposition"] == 'attachment; filename="diary.json"'
+    assert response["Content-Disposition"] == f'attachment; filename="diary-pat-patient-{patient.pk}-2026-03-20.json"'
     data = json.loads(response.content)
     assert "email" not in data["patient"]  # account data, not diary: never in a file that may be shared
     assert data["patient"]["timezone"] == "Europe/London"
@@ -450,7 +450,8 @@ def test_it_exports_csv_that_a_spreadsheet_cannot_run(patient: Any, api: Any, di
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="diary.csv"'
+    assert response["Content-Disposition"].startswith('attachment; filename="diary-')
+    assert response["Content-Disposition"].endswith('.csv"')
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [int(row["id"]) for row in rows] == [checkin["id"] for checkin in diary]
     assert rows[0]["notes"] == '\'=HYPERLINK("http://evil.example")'

@@ -42,7 +42,7 @@ def make_checkin(patient: Any, when: datetime, **fields: Any) -> Any:
 def row_header(days_ago: int) -> str:
     """How the timeline heads a check-in's row from this many days before TODAY: "Tue 10 Mar 2026"."""
     day = TODAY - timedelta(days=days_ago)
-    return f"{day:%a} {day.day} {day:%b %Y}</th>"
+    return f'<span class="checkin-date">{day:%a} {day.day} {day:%b %Y}</span>'
 
 
 def make_note(patient: Any, therapist: Any, text: str, written_on: date = TODAY) -> TherapistNote:

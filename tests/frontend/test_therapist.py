@@ -78,11 +78,11 @@ def test_it_shows_a_linked_patients_checkins(patient: Any, therapist: Any) -> No
     content = text(response)
     assert response.status_code == 200
     assert "<caption" in content
-    assert '<th scope="col">Pain (0–10)</th>' in content
+    assert '<th scope="col">Pain and tiredness (0–10)</th>' in content
     assert "Thu 2 Jul 2026" in content
     assert "00:30" in content
     assert "Night" in content
-    assert "No difference" in content
+    assert "moving: no difference" in content
     assert "Heavy sweating at night" in content
     assert "70.5" in content
     assert "woke twice" in content

@@ -160,7 +160,7 @@ class TestTextAlternatives:
             assert f'id="chart-{kind}-summary"' in content
             assert f"chart-{kind}-caption" in page.tables
         assert "Pain on 1 of the 30 days from Feb 9 to Mar 10" in content
-        assert "moving made the pain worse in 1, no different in 0 and better in 0" in content
+        assert "The one check-in that said: moving made the pain worse." in content
         # The averages by part of day are a table of their own, not only a picture.
         assert "Average by part of day" in content
 
@@ -365,8 +365,8 @@ class TestTriageList:
         content = text(signed_in(therapist).get("/"))
 
         assert "data-triage-filter hidden" in content
-        assert 'data-level="emergency" data-name="pat patient"' in content
-        assert 'data-level="none" data-name="olive other"' in content
+        assert 'data-levels="emergency" data-name="pat patient"' in content
+        assert 'data-levels="none" data-name="olive other"' in content
         assert "frontend/triage" in content
 
 
@@ -394,5 +394,5 @@ def test_the_whole_diary_can_be_downloaded_from_both_views(patient: Any, therapi
     for client, url in [(mine, own_links[0]), (theirs, their_links[0])]:
         response = client.get(url)
         assert response.status_code == 200
-        assert response["Content-Disposition"] == 'attachment; filename="diary.csv"'
+        assert re.fullmatch(r'attachment; filename="diary-[a-z-]+-\d+-[\d-]+\.csv"', response["Content-Disposition"])
         assert "Walked to the shop" in response.content.decode()

@@ -13,7 +13,10 @@ if (filter) {
     const level = levelSelect.value;
     let shown = 0;
     for (const row of rows) {
-      const match = (!name || row.dataset.name.includes(name)) && (!level || row.dataset.level === level);
+      // Any of the patient's flags counts, not only the top one: "Review only" also finds a patient
+      // whose review flag sits under an urgent one.
+      const levels = row.dataset.levels.trim().split(/\s+/);
+      const match = (!name || row.dataset.name.includes(name)) && (!level || levels.includes(level));
       row.hidden = !match;
       if (match) shown += 1;
     }
