@@ -129,7 +129,7 @@ class TestDownloads:
         make_checkin(patient, pain=4)
         content = signed_in(therapist).get(f"/api/v1/patients/{patient.pk}/export?format=csv").content.decode()
         rows = list(csv.DictReader(io.StringIO(content)))
-        assert content.startswith("patient_id,patient_name,id,")
+        assert content.startswith("patient_id,patient_name,record,id,")
         assert [(row["patient_id"], row["patient_name"]) for row in rows] == [(str(patient.pk), "'=Pat")] * 2
 
 
