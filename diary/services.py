@@ -222,7 +222,7 @@ def _checked_checkin_fields(fields: dict[str, Any], *, now: datetime, recorded_a
         if timezone.is_naive(recorded_at):
             errors["recorded_at"] = ["Give the time with its UTC offset, like 2026-03-01T08:30:00+01:00."]
         elif recorded_at > now + MAX_FUTURE:
-            errors["recorded_at"] = ["This time is in the future. Check your phone's clock."]
+            errors["recorded_at"] = [limits.RECORDED_AT_LATER_THAN_NOW]
         elif recorded_at < now - MAX_PAST:
             errors["recorded_at"] = ["Check-ins can be at most a year old."]
     if errors:

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 
 from diary import limits, lockout, zones
 from diary.models import (
@@ -65,6 +66,9 @@ SYMPTOM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 EMERGENCY_GROUP = SYMPTOM_GROUPS[0][0]
+
+# The check-in page's folded "More" section holds every question but the two scales.
+MORE_FIELDS = tuple(name for name in CHECKIN_FIELDS if name not in ("pain", "fatigue"))
 
 TOO_MANY_ATTEMPTS = lockout.TOO_MANY_ATTEMPTS
 
@@ -197,9 +201,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": "That email and password do not match an account.",
     }
 
-    def __init__(self, *args: Any, throttled: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, throttled: bool = False, wait_seconds: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.throttled = throttled
+        self.wait_seconds = wait_seconds
         self.fields["username"].widget = forms.EmailInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false", "maxlength": 254}
         )
@@ -210,7 +215,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         # Refused before the password is even checked, so guessing gets no answer at all.
         if self.throttled:
-            raise ValidationError(TOO_MANY_ATTEMPTS, code="throttled")
+            raise ValidationError(lockout.too_many_attempts(self.wait_seconds), code="throttled")
         return super().clean()
 
     def error_summary(self) -> list[tuple[str | None, str]]:
@@ -255,6 +260,7 @@ class CheckinForm(PageForm):
 
     # What the page's script says before sending an empty check-in: the services' own words.
     nothing_reported = NOTHING_REPORTED
+    later_than_now = limits.RECORDED_AT_LATER_THAN_NOW
 
     pain = _scale_field("Pain right now")
     pain_locations = forms.MultipleChoiceField(
@@ -311,7 +317,7 @@ class CheckinForm(PageForm):
         max_length=limits.NOTES_MAX_LENGTH,
         help_text=f"Anything else you want your therapist to know. Up to {limits.NOTES_MAX_LENGTH} characters.",
         error_messages={"max_length": limits.NOTES_TOO_LONG_COUNTED},
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-max-length": limits.NOTES_MAX_LENGTH}),
     )
     recorded_at = forms.DateTimeField(
         label="Time of this check-in",
@@ -319,6 +325,16 @@ class CheckinForm(PageForm):
         help_text="Change it only if the time shown is wrong.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django would add maxlength, and a browser then cuts pasted text without a word. The page counts
+        # the characters instead (checkin.js), and the server refuses a longer note with its length.
+        self.fields["notes"].widget.attrs.pop("maxlength", None)
+
+    def opens_more(self) -> bool:
+        """Whether the check-in page's "More" section starts open. Changing a check-in shows every answer."""
+        return True
 
     def symptom_groups(self) -> list[dict[str, Any]]:
         """The symptom checkboxes split into SYMPTOM_GROUPS, for one fieldset each."""
@@ -348,6 +364,15 @@ class CheckinCreateForm(CheckinForm):
         super().__init__(*args, **kwargs)
         self.fields["recorded_at"].label = "Earlier time (optional)"
         self.fields["recorded_at"].help_text = "Only if you are recording how you were earlier. Leave empty for now."
+        # The picker offers nothing later than now, on the diary's clock (the page is rendered in its
+        # zone); checkin.js keeps it current while the page stays open, and the server still checks.
+        self.fields["recorded_at"].widget.attrs["max"] = f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+
+    def opens_more(self) -> bool:
+        """A new check-in starts folded to its two scales; what was answered or refused below them stays in sight."""
+        if not self.is_bound:
+            return False
+        return any(self[name].errors or self.data.get(name) for name in MORE_FIELDS)
 
 
 class CheckinShellForm(CheckinCreateForm):
@@ -360,6 +385,8 @@ class CheckinShellForm(CheckinCreateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["client_uuid"]
+        # Cached for days and rendered in no one's zone: checkin.js sets the picker's limit instead.
+        del self.fields["recorded_at"].widget.attrs["max"]
 
 
 def checkin_initial(checkin: CheckIn) -> dict[str, Any]:

@@ -71,6 +71,7 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
+        "recent_count": RECENT_CHECKINS,
         "flags": flags,
         "alerts": [flag for flag in flags if flag["level"] in flag_policy.ALERT_LEVELS],
     }
