@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from diary import limits, lockout, zones
+from diary import limits, lockout, units, zones
 from diary.models import (
     CHECKIN_FIELDS,
     NOTE_MAX_LENGTH,
@@ -24,6 +24,7 @@ from diary.models import (
     ReminderSettings,
     RestHelped,
     Symptom,
+    WeightUnit,
     validate_reminder_times,
 )
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
@@ -326,11 +327,34 @@ class CheckinForm(PageForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, weight_unit: str = WeightUnit.KG, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Django would add maxlength, and a browser then cuts pasted text without a word. The page counts
         # the characters instead (checkin.js), and the server refuses a longer note with its length.
         self.fields["notes"].widget.attrs.pop("maxlength", None)
+        self.weight_unit = weight_unit
+        if weight_unit == WeightUnit.LB:
+            # Typed in pounds; clean_weight_kg turns it into the kg the services store (diary/units.py).
+            self.fields["weight_kg"] = forms.FloatField(
+                label="Weight in lb",
+                required=False,
+                min_value=units.WEIGHT_LB_LOW,
+                max_value=units.WEIGHT_LB_HIGH,
+                error_messages={
+                    "min_value": units.WEIGHT_LB_MESSAGE,
+                    "max_value": units.WEIGHT_LB_MESSAGE,
+                    "invalid": "Give your weight in lb as a number, like 160.5.",
+                },
+                widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+            )
+
+    def clean_weight_kg(self) -> float | None:
+        weight: float | None = self.cleaned_data.get("weight_kg")
+        stored = self.initial.get("stored_weight_kg")
+        if stored is not None and "weight_kg" not in self.changed_data:
+            # Unchanged on the edit page: keep the stored kg rather than a round trip through pounds.
+            return float(stored)
+        return None if weight is None else units.kg_from(weight, self.weight_unit)
 
     def opens_more(self) -> bool:
         """Whether the check-in page's "More" section starts open. Changing a check-in shows every answer."""
@@ -389,11 +413,13 @@ class CheckinShellForm(CheckinCreateForm):
         del self.fields["recorded_at"].widget.attrs["max"]
 
 
-def checkin_initial(checkin: CheckIn) -> dict[str, Any]:
-    """A stored check-in as the edit form's initial values."""
+def checkin_initial(checkin: CheckIn, weight_unit: str = WeightUnit.KG) -> dict[str, Any]:
+    """A stored check-in as the edit form's initial values, its weight in the patient's unit."""
     initial = {name: getattr(checkin, name) for name in CHECKIN_FIELDS}
     return {
         **initial,
+        "weight_kg": None if checkin.weight_kg is None else units.shown_weight(checkin.weight_kg, weight_unit),
+        "stored_weight_kg": checkin.weight_kg,
         # A radio's "not sure" is the empty choice; stored, it is null.
         "movement_effect": checkin.movement_effect or "",
         "rest_helped": checkin.rest_helped or "",
@@ -441,12 +467,22 @@ class SettingsForm(PageForm):
         validators=limits.therapy_start_validators(),
     )
 
+    weight_unit = forms.ChoiceField(
+        label="Show my weight in",
+        # Not required: a form sent without it (an older page) leaves the unit as it was.
+        required=False,
+        choices=WeightUnit.choices,
+        widget=forms.RadioSelect,
+        help_text="Your diary keeps weight in kg for your care team; this changes only what you see and type.",
+    )
+
     def __init__(self, *args: Any, timezone_name: str, is_patient: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"] = zone_field(timezone_name)
         self.fields["timezone"].help_text = "Changing it re-dates every check-in you stored to that zone's days."
         if not is_patient:
             del self.fields["therapy_started_on"]
+            del self.fields["weight_unit"]
 
 
 def _reminder_time_field(label: str) -> forms.CharField:

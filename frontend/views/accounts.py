@@ -321,7 +321,11 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None, cre
 @signed_in_page
 def settings_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"display_name": user.display_name, "therapy_started_on": user.therapy_started_on}
+    initial = {
+        "display_name": user.display_name,
+        "therapy_started_on": user.therapy_started_on,
+        "weight_unit": user.weight_unit,
+    }
     form = SettingsForm(
         posted(request),
         initial=initial,
@@ -335,6 +339,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         }
         if "therapy_started_on" in form.fields:
             changes["therapy_started_on"] = form.cleaned_data["therapy_started_on"]
+        if form.cleaned_data.get("weight_unit"):
+            changes["weight_unit"] = form.cleaned_data["weight_unit"]
         try:
             services.profile_update(user=user, **changes)
         except ValidationError as error:

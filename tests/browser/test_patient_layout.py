@@ -86,8 +86,9 @@ def test_the_first_screen_holds_both_scales_and_save_and_the_list_updates(
 
     page.get_by_role("group", name="Pain right now").get_by_role("radio", name=re.compile(r"^6\b")).click()
     page.get_by_role("group", name="Tiredness right now").get_by_role("radio", name=re.compile(r"^3\b")).click()
-    page.get_by_role("button", name="Save check-in").click()
+    # Both numbers chosen without the page moving: Save is in sight as well.
     assert page.evaluate("window.scrollY") == 0
+    page.get_by_role("button", name="Save check-in").click()
 
     expect(status(page)).to_contain_text("Check-in saved at")
     recent = page.get_by_role("region", name="Your last check-ins")
@@ -172,3 +173,20 @@ def test_the_notes_counter_appears_near_the_limit(page: Page, live_server: Any, 
     # Nothing was cut.
     assert len(notes.input_value()) == limits.NOTES_MAX_LENGTH + 3
     assert_accessible(page)
+
+
+@pytest.mark.browser
+@AT_HOME
+def test_a_weight_typed_in_pounds_reaches_the_diary_in_kg(page: Page, live_server: Any, transactional_db: Any) -> None:
+    """The page's script converts as the plain form does (diary/units.py): 160 lb is 72.57 kg."""
+    pat = make_patient()
+    pat.weight_unit = "lb"
+    pat.save(update_fields=["weight_unit"])
+    sign_in(page, live_server.url)
+    page.get_by_text("More (where, sleep, symptoms, note)").click()
+    page.get_by_label("Weight in lb").fill("160")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(status(page)).to_contain_text("Check-in saved at")
+    wait_until(page, lambda: CheckIn.objects.exists())
+    assert CheckIn.objects.get().weight_kg == 72.57
+    screenshot(page, "checkin-after-save")

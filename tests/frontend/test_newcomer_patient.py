@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import time_machine
 from django.conf import settings
@@ -161,3 +162,86 @@ def test_the_per_address_limit_says_how_long_to_wait(patient: Any) -> None:
     wait = int(response["Retry-After"])
     assert wait > 0
     assert f"Please wait {lockout.wait_words(wait)}, then try again." in text(response)
+
+
+# --- weight in kg or lb ----------------------------------------------------------------
+
+
+def _in_pounds(patient: Any) -> Any:
+    response = submit(
+        signed_in(patient), "/settings", {"display_name": "", "timezone": patient.timezone, "weight_unit": "lb"}
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.weight_unit == "lb"
+    return patient
+
+
+def test_weight_is_typed_in_pounds_and_stored_in_kg(patient: Any) -> None:
+    """The check-in form asks in the unit chosen in settings; the diary, the API and the CSV keep kg."""
+    _in_pounds(patient)
+    client = signed_in(patient)
+    assert "Weight in lb" in text(client.get("/"))
+    assert 'data-weight-unit="lb"' in text(client.get("/"))
+    submit(client, "/", {"weight_kg": "160"})
+    assert CheckIn.objects.get().weight_kg == 72.57
+
+    # The history shows it back in pounds; the API and the CSV stay in kg (API.md).
+    assert "160 lb" in text(client.get("/history"))
+    assert client.get("/api/v1/checkins").json()["results"][0]["weight_kg"] == 72.57
+    assert "72.57" in client.get("/api/v1/export?format=csv").content.decode()
+
+
+def test_a_weight_outside_the_range_is_refused_in_pounds(patient: Any) -> None:
+    _in_pounds(patient)
+    response = submit(signed_in(patient), "/", {"weight_kg": "20"})
+    assert "Weight must be from 45 to 881 lb." in text(response)
+    assert not CheckIn.objects.exists()
+
+
+def test_editing_another_answer_keeps_the_stored_kg(patient: Any) -> None:
+    """No round trip through pounds: an unchanged weight stays exactly what was stored."""
+    _in_pounds(patient)
+    checkin = services.checkin_create(
+        patient=patient, client_uuid=uuid4(), recorded_at=timezone.now(), pain=3, weight_kg=72.5
+    ).checkin
+    client = signed_in(patient)
+    edit = client.get(f"/checkins/{checkin.pk}/edit")
+    assert 'value="159.8"' in text(edit)
+    response = client.post(f"/checkins/{checkin.pk}/edit", {**edit_data(edit), "pain": "4"})
+    assert response.status_code == 302
+    checkin.refresh_from_db()
+    assert (checkin.pain, checkin.weight_kg) == (4, 72.5)
+
+
+def edit_data(response: Any) -> dict[str, str]:
+    """What the edit form sends back unchanged: its hidden fields, the weight and the time shown."""
+    content = text(response)
+    data = hidden_inputs(response)
+    for name in ("weight_kg", "recorded_at"):
+        match = re.search(rf'name="{name}"[^>]* value="([^"]*)"', content) or re.search(
+            rf'value="([^"]*)"[^>]* name="{name}"', content
+        )
+        if match:
+            data[name] = match.group(1)
+    return data
+
+
+def test_the_patients_weight_chart_and_table_say_pounds_and_the_therapists_say_kg(patient: Any, therapist: Any) -> None:
+    _in_pounds(patient)
+    services.checkin_create(
+        patient=patient, client_uuid=uuid4(), recorded_at=timezone.now() - timedelta(hours=1), weight_kg=72.5
+    )
+    own = text(signed_in(patient).get("/trends"))
+    assert "Weight (lb)" in own
+    assert "Weight 159.8 lb on" in own
+    period = {"start": (timezone.localdate() - timedelta(days=6)).isoformat(), "end": timezone.localdate().isoformat()}
+    chart = signed_in(patient).get("/trends/charts/weight.svg", period).content.decode()
+    assert ">lb</text>" in chart
+    theirs = signed_in(therapist).get(f"/patients/{patient.pk}/charts/weight.svg", period).content.decode()
+    assert ">kg</text>" in theirs
+    assert "Weight (lb)" not in text(signed_in(therapist).get(f"/patients/{patient.pk}"))
+
+
+def test_a_therapist_is_not_offered_a_weight_unit(therapist: Any) -> None:
+    assert "Show my weight in" not in text(signed_in(therapist).get("/settings"))

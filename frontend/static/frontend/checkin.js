@@ -24,6 +24,10 @@ const LATER_THAN_NOW = form.dataset.laterThanNow;
 const CLOCK_GRACE_MS = 5 * 60 * 1000;
 // The counter appears this close to the limit (diary/limits.py NOTES_MAX_LENGTH, from the page).
 const NOTES_COUNT_FROM = 200;
+// Weight is typed in the patient's unit (settings) and sent in kg, as the API takes it (diary/units.py).
+// The offline shell names nobody, so it asks in kg.
+const KG_PER_LB = 0.45359237;
+const inPounds = form.dataset.weightUnit === "lb";
 const LABELS = {
   pain: "Pain", fatigue: "Tiredness", pain_locations: "Where is the pain", movement_effect: "Moving",
   rest_helped: "Rest", sleep_hours: "Hours of sleep", woke_from_pain: "Woken by pain", weight_kg: "Weight",
@@ -93,7 +97,8 @@ function checkinBody(zone) {
     rest_helped: chosen("rest_helped"),
     sleep_hours: number("sleep_hours"),
     woke_from_pain: { yes: true, no: false }[fields.get("woke_from_pain")] ?? null,
-    weight_kg: number("weight_kg"),
+    weight_kg: number("weight_kg") === null || !inPounds ? number("weight_kg")
+      : Math.round(number("weight_kg") * KG_PER_LB * 100) / 100,
     exercise_minutes: number("exercise_minutes"),
     symptoms: fields.getAll("symptoms"),
     notes: fields.get("notes") || "",
@@ -125,6 +130,7 @@ function clearForm() {
 function fillForm(body, zone) {
   clearForm();
   const values = { ...body, woke_from_pain: { true: "yes", false: "no" }[body.woke_from_pain] };
+  if (inPounds && body.weight_kg != null) values.weight_kg = Math.round((body.weight_kg / KG_PER_LB) * 10) / 10;
   for (const input of form.elements) {
     const value = values[input.name];
     if (value === null || value === undefined || input.type === "hidden") continue;
