@@ -135,6 +135,9 @@ def test_a_double_click_on_the_plain_form_makes_one_checkin(
         wait_until(page, lambda: CheckIn.objects.exists())
         page.wait_for_timeout(500)
         assert CheckIn.objects.count() == 1
+        # The warning-signs line opens the folded questions without JavaScript too (a fragment link).
+        page.get_by_role("link", name=re.compile("Any warning signs")).click()
+        expect(page.get_by_role("checkbox", name="Arms or legs weak or heavy")).to_be_visible()
     finally:
         context.close()
 
