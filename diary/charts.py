@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from statistics import fmean
 from typing import Any
 
-from diary.models import CheckIn, Dose, MedicineKind, MovementEffect, PartOfDay
+from diary import units
+from diary.models import CheckIn, Dose, MedicineKind, MovementEffect, PartOfDay, WeightUnit
 from diary.trends.wording import fmt_date, fmt_number, fmt_range
 from diary.words import plural
 
@@ -233,19 +234,22 @@ def describe_sleep(picture: TrendPicture) -> str:
     )
 
 
-def describe_weight(picture: TrendPicture) -> str:
-    values = _values(picture.days, "weight_kg")
+def describe_weight(picture: TrendPicture, unit: str = WeightUnit.KG) -> str:
+    """The weighings of the period in words, in `unit` (a patient's own choice; kg for the care team)."""
+    values = [(day, units.shown_weight(kg, unit)) for day, kg in _values(picture.days, "weight_kg")]
     if not values:
         return f"No weight in {_period_words(picture)}."
     (first_day, first), (last_day, last) = values[0], values[-1]
     if len(values) == 1:
-        return f"Weight {fmt_number(first)} kg on {fmt_date(first_day)}, the only weight in {_period_words(picture)}."
+        return (
+            f"Weight {fmt_number(first)} {unit} on {fmt_date(first_day)}, the only weight in {_period_words(picture)}."
+        )
     change = last - first
     percent = 100 * change / first
     sign = "+" if change > 0 else "−" if change < 0 else ""
     return (
-        f"Weight {fmt_number(first)} kg on {fmt_date(first_day)} and {fmt_number(last)} kg on "
-        f"{fmt_date(last_day)}: {sign}{fmt_number(abs(change))} kg ({sign}{fmt_number(abs(percent))}%), "
+        f"Weight {fmt_number(first)} {unit} on {fmt_date(first_day)} and {fmt_number(last)} {unit} on "
+        f"{fmt_date(last_day)}: {sign}{fmt_number(abs(change))} {unit} ({sign}{fmt_number(abs(percent))}%), "
         f"from {len(values)} weighings.{_markers(picture)}"
     )
 

@@ -46,6 +46,11 @@ NOTES_TOO_LONG = f"Notes can be at most {NOTES_MAX_LENGTH} characters."
 NOTES_TOO_LONG_COUNTED = NOTES_TOO_LONG + " These have %(show_value)d."
 
 
+# A check-in's time may not be later than now (a few minutes' grace for clocks). The check-in page's
+# script says the same words before sending; the server stays the authority.
+RECORDED_AT_LATER_THAN_NOW = "That time is later than now."
+
+
 def notes_validators() -> list[Any]:
     return [MaxLengthValidator(NOTES_MAX_LENGTH, NOTES_TOO_LONG_COUNTED)]
 

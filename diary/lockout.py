@@ -10,8 +10,11 @@ the same way (password_confirms), so those forms are no way around the lockout.
 
 from __future__ import annotations
 
+from math import ceil
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
@@ -24,6 +27,34 @@ LOCKED = (
 # What an attempt beyond the per-client-address limit gets (pages and the admin's sign-in).
 TOO_MANY_ATTEMPTS = "Too many attempts from here. Please wait a while, then try again."
 # What a locked-out sign-in gets (a page, or JSON for the API): frontend.views.accounts.locked_out.
+
+
+def wait_words(seconds: float) -> str:
+    """A wait in whole minutes, rounded up: "1 minute", "4 minutes"."""
+    minutes = max(1, ceil(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def too_many_attempts(wait_seconds: float | None) -> str:
+    """The per-address limit's refusal, saying how long to wait when the throttle knows."""
+    if wait_seconds is None:
+        return TOO_MANY_ATTEMPTS
+    return f"Too many attempts from here. Please wait {wait_words(wait_seconds)}, then try again."
+
+
+def last_try_warning(request: HttpRequest, typed_username: str) -> str | None:
+    """After the failure before the lockout's last: say so, so that a fifth guess is a choice.
+
+    Axes counts per email typed, account or not, so the warning reveals no more than LOCKED does.
+    """
+    failures = AxesProxyHandler.get_failures(request, {"username": typed_username})
+    if failures != settings.AXES_FAILURE_LIMIT - 1:
+        return None
+    minutes = max(1, ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return (
+        f"You have one more try before a {minutes}-minute pause for this email address. "
+        "If you are not sure of your password, reset it."
+    )
 
 
 def username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:

@@ -64,6 +64,13 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+class WeightUnit(models.TextChoices):
+    """How a patient reads and writes their weight. It is always stored, exported and sent in kg (diary/units.py)."""
+
+    KG = "kg", "Kilograms (kg)"
+    LB = "lb", "Pounds (lb)"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: a patient keeping a diary, a therapist reading them, or the clinic's staff (the admin)."""
 
@@ -73,6 +80,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # Patients only: the day physical therapy began, for "pain not improving with therapy".
     therapy_started_on = models.DateField(null=True, blank=True)
+    # Patients only: the unit their pages show weight in; check-ins store kg whatever it is.
+    weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
     # Therapists only: the code a patient types to share their diary. Rotating it
     # stops new links; existing links stay until either side ends them.
     invite_code = models.CharField(max_length=16, unique=True, null=True, blank=True)

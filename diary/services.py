@@ -166,18 +166,22 @@ def profile_update(
     timezone_name: str | None = None,
     display_name: str | None = None,
     therapy_started_on: date | Unchanged | None = UNCHANGED,
+    weight_unit: str | None = None,
 ) -> User:
     """Change a person's profile. A new time zone re-dates every check-in they stored."""
     if user.is_patient:
         # Change the profile as stored now, with the diary locked: a concurrent change of zone must
         # be neither undone by this save nor left with its check-ins dated in the old zone.
         lock_diary(user)
-        user.refresh_from_db(fields=["timezone", "display_name", "therapy_started_on"])
+        user.refresh_from_db(fields=["timezone", "display_name", "therapy_started_on", "weight_unit"])
     old_zone, old_therapy_start = user.timezone, user.therapy_started_on
     if timezone_name is not None:
         user.timezone = canonical_zone(timezone_name) or timezone_name
     if display_name is not None:
         user.display_name = display_name
+    if weight_unit is not None:
+        # Only how the pages show weight: nothing stored is converted.
+        user.weight_unit = weight_unit
     if not isinstance(therapy_started_on, Unchanged):
         if user.is_therapist and therapy_started_on is not None:
             raise ValidationError({"therapy_started_on": ["Only patients have a therapy start date."]})
@@ -239,7 +243,7 @@ def moment_problem(moment: datetime, *, now: datetime, what: str) -> str | None:
     if timezone.is_naive(moment):
         return "Give the time with its UTC offset, like 2026-03-01T08:30:00+01:00."
     if moment > now + MAX_FUTURE:
-        return "This time is in the future. Check your phone's clock."
+        return limits.RECORDED_AT_LATER_THAN_NOW
     if moment < now - MAX_PAST:
         return f"{what} can be at most a year old."
     return None

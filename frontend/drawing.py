@@ -24,7 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from diary import units
 from diary.charts import MOVEMENT_WORDS, PARTS_OF_DAY, TrendPicture
+from diary.models import WeightUnit
 
 # Set once at import rather than per chart: rcParams are global, and a context per
 # chart would race between threads.
@@ -233,10 +235,15 @@ def exercise_chart(picture: TrendPicture) -> bytes:
     return _bar_chart(picture, "exercise_minutes", "exercise", "minutes", floor=30)
 
 
-def weight_chart(picture: TrendPicture) -> bytes:
+def weight_chart(picture: TrendPicture, unit: str = WeightUnit.KG) -> bytes:
+    """Weight in `unit`: the patient's own choice on their pages, kg for the care team (diary/units.py)."""
     figure = _figure()
     axes = figure.add_subplot()
-    shown = [(row["date"], row["weight_kg"]) for row in picture.days if row["weight_kg"] is not None]
+    shown = [
+        (row["date"], units.shown_weight(row["weight_kg"], unit))
+        for row in picture.days
+        if row["weight_kg"] is not None
+    ]
     if not shown:
         # Words instead of an empty axis from −0.05 to 0.05 kg.
         axes.set_axis_off()
@@ -254,9 +261,9 @@ def weight_chart(picture: TrendPicture) -> bytes:
     low = min(value for _, value in shown)
     high = max(value for _, value in shown)
     # At least 4 kg of scale, so that a few hundred grams do not look like a fall.
-    middle, half = (low + high) / 2, max((high - low) / 2 * 1.2, 2)
+    middle, half = (low + high) / 2, max((high - low) / 2 * 1.2, units.shown_weight(2, unit))
     axes.set_ylim(middle - half, middle + half)
-    axes.set_ylabel("kg")
+    axes.set_ylabel(unit)
     axes.grid(axis="y", color=LIGHT, linewidth=0.5)
     bottom, top = axes.get_ylim()
     handles = [line, *_mark_flags_and_therapy(axes, picture, top=top + (top - bottom) * 0.06)]

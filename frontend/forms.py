@@ -11,8 +11,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 
-from diary import limits, lockout, zones
+from diary import limits, lockout, units, zones
 from diary.models import (
     CHECKIN_FIELDS,
     NOTE_MAX_LENGTH,
@@ -23,6 +24,7 @@ from diary.models import (
     ReminderSettings,
     RestHelped,
     Symptom,
+    WeightUnit,
     validate_reminder_times,
 )
 from diary.trends import CORD_COMPRESSION_SYMPTOMS
@@ -65,6 +67,9 @@ SYMPTOM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 EMERGENCY_GROUP = SYMPTOM_GROUPS[0][0]
+
+# The check-in page's folded "More" section holds every question but the two scales.
+MORE_FIELDS = tuple(name for name in CHECKIN_FIELDS if name not in ("pain", "fatigue"))
 
 TOO_MANY_ATTEMPTS = lockout.TOO_MANY_ATTEMPTS
 
@@ -197,9 +202,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": "That email and password do not match an account.",
     }
 
-    def __init__(self, *args: Any, throttled: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, throttled: bool = False, wait_seconds: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.throttled = throttled
+        self.wait_seconds = wait_seconds
         self.fields["username"].widget = forms.EmailInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false", "maxlength": 254}
         )
@@ -210,7 +216,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         # Refused before the password is even checked, so guessing gets no answer at all.
         if self.throttled:
-            raise ValidationError(TOO_MANY_ATTEMPTS, code="throttled")
+            raise ValidationError(lockout.too_many_attempts(self.wait_seconds), code="throttled")
         return super().clean()
 
     def error_summary(self) -> list[tuple[str | None, str]]:
@@ -255,6 +261,7 @@ class CheckinForm(PageForm):
 
     # What the page's script says before sending an empty check-in: the services' own words.
     nothing_reported = NOTHING_REPORTED
+    later_than_now = limits.RECORDED_AT_LATER_THAN_NOW
 
     pain = _scale_field("Pain right now")
     pain_locations = forms.MultipleChoiceField(
@@ -311,7 +318,7 @@ class CheckinForm(PageForm):
         max_length=limits.NOTES_MAX_LENGTH,
         help_text=f"Anything else you want your therapist to know. Up to {limits.NOTES_MAX_LENGTH} characters.",
         error_messages={"max_length": limits.NOTES_TOO_LONG_COUNTED},
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-max-length": limits.NOTES_MAX_LENGTH}),
     )
     recorded_at = forms.DateTimeField(
         label="Time of this check-in",
@@ -319,6 +326,39 @@ class CheckinForm(PageForm):
         help_text="Change it only if the time shown is wrong.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def __init__(self, *args: Any, weight_unit: str = WeightUnit.KG, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django would add maxlength, and a browser then cuts pasted text without a word. The page counts
+        # the characters instead (checkin.js), and the server refuses a longer note with its length.
+        self.fields["notes"].widget.attrs.pop("maxlength", None)
+        self.weight_unit = weight_unit
+        if weight_unit == WeightUnit.LB:
+            # Typed in pounds; clean_weight_kg turns it into the kg the services store (diary/units.py).
+            self.fields["weight_kg"] = forms.FloatField(
+                label="Weight in lb",
+                required=False,
+                min_value=units.WEIGHT_LB_LOW,
+                max_value=units.WEIGHT_LB_HIGH,
+                error_messages={
+                    "min_value": units.WEIGHT_LB_MESSAGE,
+                    "max_value": units.WEIGHT_LB_MESSAGE,
+                    "invalid": "Give your weight in lb as a number, like 160.5.",
+                },
+                widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+            )
+
+    def clean_weight_kg(self) -> float | None:
+        weight: float | None = self.cleaned_data.get("weight_kg")
+        stored = self.initial.get("stored_weight_kg")
+        if stored is not None and "weight_kg" not in self.changed_data:
+            # Unchanged on the edit page: keep the stored kg rather than a round trip through pounds.
+            return float(stored)
+        return None if weight is None else units.kg_from(weight, self.weight_unit)
+
+    def opens_more(self) -> bool:
+        """Whether the check-in page's "More" section starts open. Changing a check-in shows every answer."""
+        return True
 
     def symptom_groups(self) -> list[dict[str, Any]]:
         """The symptom checkboxes split into SYMPTOM_GROUPS, for one fieldset each."""
@@ -348,6 +388,15 @@ class CheckinCreateForm(CheckinForm):
         super().__init__(*args, **kwargs)
         self.fields["recorded_at"].label = "Earlier time (optional)"
         self.fields["recorded_at"].help_text = "Only if you are recording how you were earlier. Leave empty for now."
+        # The picker offers nothing later than now, on the diary's clock (the page is rendered in its
+        # zone); checkin.js keeps it current while the page stays open, and the server still checks.
+        self.fields["recorded_at"].widget.attrs["max"] = f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+
+    def opens_more(self) -> bool:
+        """A new check-in starts folded to its two scales; what was answered or refused below them stays in sight."""
+        if not self.is_bound:
+            return False
+        return any(self[name].errors or self.data.get(name) for name in MORE_FIELDS)
 
 
 class CheckinShellForm(CheckinCreateForm):
@@ -360,13 +409,17 @@ class CheckinShellForm(CheckinCreateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["client_uuid"]
+        # Cached for days and rendered in no one's zone: checkin.js sets the picker's limit instead.
+        del self.fields["recorded_at"].widget.attrs["max"]
 
 
-def checkin_initial(checkin: CheckIn) -> dict[str, Any]:
-    """A stored check-in as the edit form's initial values."""
+def checkin_initial(checkin: CheckIn, weight_unit: str = WeightUnit.KG) -> dict[str, Any]:
+    """A stored check-in as the edit form's initial values, its weight in the patient's unit."""
     initial = {name: getattr(checkin, name) for name in CHECKIN_FIELDS}
     return {
         **initial,
+        "weight_kg": None if checkin.weight_kg is None else units.shown_weight(checkin.weight_kg, weight_unit),
+        "stored_weight_kg": checkin.weight_kg,
         # A radio's "not sure" is the empty choice; stored, it is null.
         "movement_effect": checkin.movement_effect or "",
         "rest_helped": checkin.rest_helped or "",
@@ -414,6 +467,15 @@ class SettingsForm(PageForm):
         validators=limits.therapy_start_validators(),
     )
 
+    weight_unit = forms.ChoiceField(
+        label="Show my weight in",
+        # Not required: a form sent without it (an older page) leaves the unit as it was.
+        required=False,
+        choices=WeightUnit.choices,
+        widget=forms.RadioSelect,
+        help_text="Your diary keeps weight in kg for your care team; this changes only what you see and type.",
+    )
+
     def __init__(self, *args: Any, timezone_name: str, is_patient: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"] = zone_field(timezone_name)
@@ -426,6 +488,7 @@ class SettingsForm(PageForm):
             ].help_text = "Times on your pages are shown in this zone; each patient's check-ins keep their own days."
         if not is_patient:
             del self.fields["therapy_started_on"]
+            del self.fields["weight_unit"]
 
 
 def _reminder_time_field(label: str) -> forms.CharField:

@@ -16,8 +16,9 @@ Taps: 3, by construction of the page, and the browser test taps exactly these:
   2. a number on the tiredness scale (the same),
   3. "Save check-in", in a bar that stays at the bottom of the screen.
 Nothing else is required: every other question is optional, the time defaults to now,
-and the page makes the check-in's client_uuid itself. (Between taps 1 and 2 the person
-scrolls down to the tiredness scale; a swipe, not a tap.)
+and the page makes the check-in's client_uuid itself. Both scales and Save fit the first
+screen of a 390×844 phone (the other questions are folded under "More"), so nothing is scrolled;
+tests/browser/test_patient_layout.py checks it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from diary import units
 from diary.models import PainLocation, Symptom
 
 register = template.Library()
@@ -54,6 +55,14 @@ MOVEMENT_WORDS = {"worse": "Worse", "no_change": "No difference", "better": "Bet
 def movement_word(code: str | None) -> str:
     """The table's short form of a movement effect."""
     return MOVEMENT_WORDS.get(code or "", "")
+
+
+@register.simple_tag
+def weight(kg: float | None, unit: str) -> str:
+    """A stored weight (kg) in the unit the patient chose in settings, with the unit: "72.5 kg", "159.8 lb"."""
+    if kg is None:
+        return answer(None)
+    return answer(units.shown_weight(kg, unit), f" {unit}")
 
 
 @register.simple_tag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from math import ceil
 from typing import Any
 
 from axes.utils import reset as axes_reset
@@ -46,7 +47,7 @@ from frontend.forms import (
     SignupForm,
     TimezoneSwitchForm,
 )
-from frontend.views.common import posted, too_many_attempts
+from frontend.views.common import attempt_wait, posted, too_many_attempts
 
 # --- accounts -----------------------------------------------------------
 
@@ -131,13 +132,22 @@ class LoginPage(LoginView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         if self.request.method == "POST":
-            kwargs["throttled"] = too_many_attempts(self.request, "login")
+            wait = attempt_wait(self.request, "login")
+            kwargs["throttled"] = wait is not None
+            kwargs["wait_seconds"] = wait
         return kwargs
 
     def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        if not form.throttled and not lockout.is_locked(self.request):
+            # The fourth wrong password says the fifth pauses sign-in (diary/lockout.py).
+            warning = lockout.last_try_warning(self.request, form.cleaned_data.get("username", ""))
+            if warning:
+                form.add_error(None, warning)
         response = super().form_invalid(form)
         if form.throttled:
             response.status_code = 429
+            if form.wait_seconds is not None:
+                response["Retry-After"] = str(ceil(form.wait_seconds))
         return response
 
 
@@ -312,7 +322,11 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None, cre
 @signed_in_page
 def settings_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"display_name": user.display_name, "therapy_started_on": user.therapy_started_on}
+    initial = {
+        "display_name": user.display_name,
+        "therapy_started_on": user.therapy_started_on,
+        "weight_unit": user.weight_unit,
+    }
     form = SettingsForm(
         posted(request),
         initial=initial,
@@ -326,6 +340,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         }
         if "therapy_started_on" in form.fields:
             changes["therapy_started_on"] = form.cleaned_data["therapy_started_on"]
+        if form.cleaned_data.get("weight_unit"):
+            changes["weight_unit"] = form.cleaned_data["weight_unit"]
         try:
             services.profile_update(user=user, **changes)
         except ValidationError as error:

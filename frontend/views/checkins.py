@@ -42,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _checkin_page(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    form = CheckinCreateForm(posted(request))
+    form = CheckinCreateForm(posted(request), weight_unit=patient.weight_unit)
     if request.method == "POST" and form.is_valid():
         fields = form.checkin_fields()
         fields.setdefault("recorded_at", timezone.now())
@@ -52,7 +52,7 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
             # Only a tampered form gets here; give it a fresh key and keep the answers.
             data = request.POST.copy()
             data["client_uuid"] = str(uuid4())
-            form = CheckinCreateForm(data)
+            form = CheckinCreateForm(data, weight_unit=patient.weight_unit)
             form.is_valid()
             form.add_error(None, "This form could not be saved. Please press Save check-in again.")
         except ValidationError as error:
@@ -71,6 +71,7 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "recent": selectors.checkins_of(patient)[:RECENT_CHECKINS],
+        "recent_count": RECENT_CHECKINS,
         "flags": flags,
         "alerts": [flag for flag in flags if flag["level"] in flag_policy.ALERT_LEVELS],
     }
@@ -112,7 +113,8 @@ def checkin_edit(request: HttpRequest, checkin_id: int) -> HttpResponse:
     checkin = selectors.own_checkin(request.user, checkin_id)
     # Kept aside: checkin_update changes the object before it can refuse.
     recorded_at = checkin.recorded_at
-    form = CheckinForm(posted(request), initial=checkin_initial(checkin))
+    unit = request.user.weight_unit
+    form = CheckinForm(posted(request), initial=checkin_initial(checkin, unit), weight_unit=unit)
     if request.method == "POST" and form.is_valid():
         try:
             services.checkin_update(checkin=checkin, **form.checkin_fields())

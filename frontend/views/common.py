@@ -28,4 +28,14 @@ def too_many_attempts(request: HttpRequest, scope: str) -> bool:
     Pages and API share one counter, so signing in through the pages is no way around the
     API's lockout. (Invite codes are counted twice over, in diary/throttles.py.)
     """
-    return not ScopedRateThrottle().allow_request(request, _ThrottleScope(scope))
+    return attempt_wait(request, scope) is not None
+
+
+def attempt_wait(request: HttpRequest, scope: str) -> float | None:
+    """As too_many_attempts, but says how long: None if this attempt is allowed, else the seconds to wait."""
+    throttle = ScopedRateThrottle()
+    if throttle.allow_request(request, _ThrottleScope(scope)):
+        return None
+    wait: float | None = throttle.wait()
+    # DRF gives no wait when the rate has no history yet; a minute is the shortest we say.
+    return wait if wait is not None else 60.0

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -226,11 +226,17 @@ def note_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @therapist_page
-@require_POST
 def note_delete(request: HttpRequest, patient_id: int, note_id: int) -> HttpResponse:
+    """Deleting a note asks first, on a page of its own (no JavaScript needed); only its author may."""
     patient = selectors.patient_for(request.user, patient_id)
     note = selectors.therapist_note_for(request.user, patient, note_id)
-    # Anyone but the author gets 403: they can see the note, so a 404 would pretend otherwise.
+    if request.method != "POST":
+        # Anyone but the author gets 403 (services.therapist_note_delete's rule, asked here before the
+        # question is put): they can see the note, so a 404 would pretend otherwise.
+        if note.author_id is None or note.author_id != request.user.pk:
+            raise PermissionDenied
+        back = f"{_timeline_url(patient, note.written_on)}#note-{note.pk}"
+        return render(request, "frontend/note_delete.html", {"patient": patient, "note": note, "back": back})
     services.therapist_note_delete(note=note, by=request.user)
     messages.success(request, f"Your note for {date_format(note.written_on, 'l j F Y')} was deleted.")
     return redirect(f"{_timeline_url(patient, note.written_on)}#timeline")

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from diary import audit, consent, selectors, services, throttles
 from diary.models import AuditEvent, User
@@ -118,9 +117,11 @@ def _visits(events: Iterable[AuditEvent], names: dict[int, str]) -> list[dict[st
 
 
 @patient_page
-@require_POST
 def link_end(request: HttpRequest, link_id: int) -> HttpResponse:
+    """Ending sharing asks first (a page of its own, so it works without JavaScript), as deleting a check-in does."""
     link = selectors.active_link_for(request.user, link_id)
+    if request.method != "POST":
+        return render(request, "frontend/link_end.html", {"link": link})
     services.link_end(link=link, by=request.user)
     messages.success(request, f"You stopped sharing your diary with {link.therapist.name}. They can no longer see it.")
     return redirect("frontend:links")

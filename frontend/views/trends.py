@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from diary import charts as figures
-from diary import selectors
+from diary import selectors, units
 from diary.flags import flags_with_checkins
-from diary.models import CheckIn, User
+from diary.models import CheckIn, User, WeightUnit
 from frontend import drawing, words
 from frontend.access import patient_page, therapist_page
 from frontend.forms import PageForm
@@ -145,6 +145,7 @@ def _trends_context(
     today = selectors.today_for(patient)
     form, start, end = _period(request, today)
     picture = selectors.trend_picture(patient, start, end, flags=flags)
+    unit = weight_unit_for(request, patient)
     period = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     length = (end - start).days + 1
     return {
@@ -166,20 +167,32 @@ def _trends_context(
                 for i, day in enumerate(picture.time_of_day.dates)
             ],
         },
-        "charts": [
-            {
-                "section": section,
-                "url": f"{chart_url(section.kind)}?{period}",
-                "description": section.describe(picture),
-                "caption_id": f"chart-{section.kind}-caption",
-                "caption": f"{section.title}, {picture.start:%-d %b} to {picture.end:%-d %b %Y}",
-                "headings": [heading for heading, _ in section.columns],
-                "rows": [
-                    {"date": row["date"], "values": [row[key] for _, key in section.columns]} for row in picture.days
-                ],
-            }
-            for section in DAILY_CHARTS
-        ],
+        "charts": [_chart_section(section, picture, chart_url, period, unit) for section in DAILY_CHARTS],
+    }
+
+
+def _chart_section(
+    section: ChartSection, picture: figures.TrendPicture, chart_url: ChartUrl, period: str, unit: str
+) -> dict[str, Any]:
+    """One chart's image, words and figures table; weight in `unit` (weight_unit_for)."""
+    description = section.describe(picture)
+    headings = [heading for heading, _ in section.columns]
+    rows = [{"date": row["date"], "values": [row[key] for _, key in section.columns]} for row in picture.days]
+    if section.kind == "weight" and unit != WeightUnit.KG:
+        description = figures.describe_weight(picture, unit)
+        headings = [f"Weight ({unit})"]
+        rows = [
+            {"date": row["date"], "values": [None if v is None else units.shown_weight(v, unit) for v in row["values"]]}
+            for row in rows
+        ]
+    return {
+        "section": section,
+        "url": f"{chart_url(section.kind)}?{period}",
+        "description": description,
+        "caption_id": f"chart-{section.kind}-caption",
+        "caption": f"{section.title}, {picture.start:%-d %b} to {picture.end:%-d %b %Y}",
+        "headings": headings,
+        "rows": rows,
     }
 
 
@@ -299,7 +312,17 @@ def _chart_response(request: HttpRequest, patient: User, kind: str) -> HttpRespo
         return HttpResponse("That period makes no sense.", status=400, content_type="text/plain")
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     picture = selectors.trend_picture(patient, start, end, flags=flags_with_checkins(patient))
+    if kind == "weight":
+        # The one chart with a unit the patient chooses.
+        return HttpResponse(
+            drawing.weight_chart(picture, weight_unit_for(request, patient)), content_type="image/svg+xml"
+        )
     return HttpResponse(drawer(picture), content_type="image/svg+xml")
+
+
+def weight_unit_for(request: HttpRequest, patient: User) -> str:
+    """The patient reads their weight in the unit they chose; the care team always in kg."""
+    return patient.weight_unit if request.user.pk == patient.pk else WeightUnit.KG
 
 
 @patient_page

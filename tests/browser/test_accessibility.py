@@ -23,7 +23,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from diary import services
-from diary.models import AuditEvent
+from diary.models import AuditEvent, CareLink
 from frontend import pwa_urls
 from frontend import urls as frontend_urls
 from tests.browser.support import (
@@ -44,10 +44,8 @@ NOTE = "Ached after the stairs at the clinic"  # health data: never on a page se
 # Pages that only take a POST (a button on another page): nothing to look at.
 POST_ONLY = {
     "frontend:logout",
-    "frontend:link_end",
     "frontend:flag_acknowledge",
     "frontend:note_create",
-    "frontend:note_delete",
     "frontend:sessions_end",
     "frontend:invite_code_rotate",
     "frontend:timezone_switch",
@@ -77,6 +75,7 @@ PATIENT = [
     Stop("frontend:checkin_edit", "checkin-edit", OFFLINE, lambda world: [world["checkin"].pk]),
     Stop("frontend:checkin_delete", "checkin-delete", OFFLINE, lambda world: [world["checkin"].pk]),
     Stop("frontend:links", "links", OFFLINE),
+    Stop("frontend:link_end", "link-end", OFFLINE, lambda world: [world["link"].pk]),
     Stop("frontend:settings", "settings", OFFLINE),
     Stop("frontend:alert", "alert", OFFLINE),
     Stop("frontend:my_trends", "trends", OFFLINE),
@@ -91,6 +90,7 @@ THERAPIST = [
     Stop("frontend:home", "patients", OFFLINE),
     Stop("frontend:patient_detail", "patient", OFFLINE, lambda world: [world["patient"].pk]),
     Stop("frontend:patient_summary", "summary", OFFLINE, lambda world: [world["patient"].pk]),
+    Stop("frontend:note_delete", "note-delete", OFFLINE, lambda world: [world["patient"].pk, world["note"].pk]),
     Stop("frontend:settings", "settings", OFFLINE),
     Stop("frontend:password_change", "password-change", OFFLINE),
     Stop("pwa:offline", "offline-page", OFFLINE, online=OFFLINE),
@@ -158,7 +158,7 @@ def world() -> dict[str, Any]:
         sleep_hours=5,
         notes=NOTE,
     ).checkin
-    services.therapist_note_create(
+    note = services.therapist_note_create(
         patient=pat, therapist=thea, written_on=checkin.local_date - timedelta(days=1), text="Phoned: new exercises"
     )
     # What "Who has seen my diary" lists: Thea's looks, and a refused one.
@@ -179,7 +179,8 @@ def world() -> dict[str, Any]:
         status=404,
         **seen,
     )
-    return {"patient": pat, "therapist": thea, "checkin": checkin}
+    link = CareLink.objects.get(patient=pat, therapist=thea, ended_at__isnull=True)
+    return {"patient": pat, "therapist": thea, "checkin": checkin, "note": note, "link": link}
 
 
 def assert_accessible(page: Page, where: str) -> None:

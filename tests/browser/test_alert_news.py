@@ -31,6 +31,7 @@ from tests.browser.support import (
     wait_for_worker,
     wait_until,
 )
+from tests.browser.test_offline import open_more
 from tests.conftest import PASSWORD
 
 CORD = "spinal_cord_compression_signs"
@@ -46,6 +47,8 @@ NOTE = "Phoned Pat, booked an urgent MRI for tomorrow."
 def fill_and_save(page: Page, *, pain: int, symptoms: tuple[str, ...] = (), woke: str | None = None) -> None:
     """A check-in with a pain score only (and, if given, symptoms and the woken-by-pain answer)."""
     page.get_by_role("group", name="Pain right now").get_by_role("radio", name=re.compile(rf"^{pain}\b")).check()
+    if symptoms or woke is not None:
+        open_more(page)
     for symptom in symptoms:
         page.get_by_role("checkbox", name=symptom).check()
     if woke is not None:

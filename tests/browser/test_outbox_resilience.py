@@ -28,7 +28,7 @@ from tests.browser.support import (
     wait_for_worker,
     wait_until,
 )
-from tests.browser.test_offline import OLIVE, sign_in_and_go_offline
+from tests.browser.test_offline import OLIVE, open_more, sign_in_and_go_offline
 from tests.conftest import PASSWORD
 
 CHECK_IN_PAGE = "How are you right now?"
@@ -38,6 +38,7 @@ def queue_offline(page: Page, answers: list[tuple[int, int]], notes: str = "") -
     """Save check-ins on the offline shell; each one waits in the outbox."""
     for number, (pain, tiredness) in enumerate(answers, start=1):
         if notes:
+            open_more(page)
             page.get_by_role("textbox", name="Notes").fill(f"{notes} {number}")
         check_in(page, pain, tiredness)
         saved = "1 check-in" if number == 1 else f"{number} check-ins"

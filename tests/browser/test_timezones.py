@@ -29,6 +29,7 @@ from tests.browser.support import (
     wait_for_worker,
     wait_until,
 )
+from tests.browser.test_offline import open_more
 from tests.browser.test_smoke import assert_accessible
 from tests.conftest import PASSWORD
 
@@ -78,6 +79,7 @@ def sign_up(page: Page, base_url: str) -> None:
 def check_in_earlier(page: Page, pain: int, when: str) -> None:
     """A check-in with a number for pain and a time typed in "Earlier time" ("2026-11-30T21:00")."""
     page.get_by_role("group", name="Pain right now").get_by_role("radio", name=re.compile(rf"^{pain}\b")).check()
+    open_more(page)
     page.get_by_label("Earlier time (optional)").fill(when)
     page.get_by_role("button", name="Save check-in").click()
 

@@ -142,7 +142,7 @@ class TestWritingNotes(NotesTestCase):
         assert "Delete this note" not in theirs
 
         mine = text(signed_in(self.thea).get(page_url(self.pat)))
-        assert f'action="{delete_url(note)}"' in mine
+        assert f'href="{delete_url(note)}"' in mine
         assert "Delete this note" in mine
 
     def test_a_note_shows_as_plain_text_with_its_line_breaks(self) -> None:

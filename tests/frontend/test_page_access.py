@@ -53,8 +53,8 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "checkin_delete": {PAT: 200, OLIVE: 404, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     # Therapists get 403 on the sharing page: they have no diary to share.
     "links": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
-    # POST only; the role is checked first. Olive's POST is a 404 (test_links.py).
-    "link_end": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # GET asks "End sharing with Thea?"; the POST ends it. Olive's is a 404 (test_links.py).
+    "link_end": {PAT: 200, OLIVE: 404, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     "patient_detail": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
     # What to do now, after a check-in that raised an emergency or urgent flag: patients only.
     "alert": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
@@ -62,7 +62,8 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "flag_acknowledge": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
     # POST only; the role is checked first. Posts from therapists not linked to Pat are 404 (test_notes.py).
     "note_create": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
-    "note_delete": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    # GET asks "Delete your note?" of its author; therapists not linked to Pat get 404.
+    "note_delete": {PAT: 403, OLIVE: 403, THEA: 200, UMA: 404, ED: 404, ANONYMOUS: LOGIN},
     # Trends: the patient's own charts and summary, and the same for a linked therapist.
     "my_trends": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
     "my_chart": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
@@ -100,7 +101,7 @@ REFUSALS = {403, 404, LOGIN}
 SHOWS_NOTE = {("history", PAT), ("checkin_edit", PAT), ("checkin_delete", PAT), ("patient_detail", THEA)}
 # Where Thea's note about Pat may appear: only on the care team's view, never on Pat's own pages.
 THERAPIST_NOTE = "thea-note-about-pat-3"
-SHOWS_THERAPIST_NOTE = {("patient_detail", THEA)}
+SHOWS_THERAPIST_NOTE = {("patient_detail", THEA), ("note_delete", THEA)}
 
 
 def frontend_pages() -> dict[str, URLPattern]:

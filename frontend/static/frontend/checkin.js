@@ -1,6 +1,6 @@
 // The check-in page, and its offline shell: a save goes to the outbox on this phone first,
 // then to the diary when it can. Without this script the form posts to the server as usual.
-import { count, currentUser, onSummary, outbox, requestFlush, say, syncLater } from "./app.js";
+import { apiUrls, count, currentUser, onSummary, outbox, requestFlush, say, syncLater } from "./app.js";
 import { clockValue, deviceZone, instantFromClock, readAliases, zoneCity, zoneWords } from "./zones.js";
 
 const form = document.querySelector("form.checkin-form");
@@ -9,11 +9,25 @@ const signInAgain = document.querySelector("[data-outbox-sign-in]");
 const attention = document.querySelector("[data-attention]");
 const deviceError = document.querySelector("[data-device-error]");
 const deviceAlert = document.querySelector("[data-device-alert]");
+const more = form.querySelector("[data-checkin-more]");
+const recent = document.querySelector("[data-recent]");
+const notes = form.elements.notes;
+const notesCounter = form.querySelector("[data-notes-counter]");
 const shell = document.body.dataset.appShell === "checkin";
 const emergencyCodes = new Set(form.dataset.emergencySymptoms.split(" ").filter(Boolean));
 
-// The diary's own words for an empty check-in (diary/models.py NOTHING_REPORTED), from the page.
+// The diary's own words for an empty check-in (diary/models.py NOTHING_REPORTED) and for a time
+// later than now (diary/limits.py), from the page: the phone says what the server would.
 const EMPTY = form.dataset.nothingReported;
+const LATER_THAN_NOW = form.dataset.laterThanNow;
+// As the server (diary/services.py MAX_FUTURE): a phone's clock a little ahead is no reason to refuse.
+const CLOCK_GRACE_MS = 5 * 60 * 1000;
+// The counter appears this close to the limit (diary/limits.py NOTES_MAX_LENGTH, from the page).
+const NOTES_COUNT_FROM = 200;
+// Weight is typed in the patient's unit (settings) and sent in kg, as the API takes it (diary/units.py).
+// The offline shell names nobody, so it asks in kg.
+const KG_PER_LB = 0.45359237;
+const inPounds = form.dataset.weightUnit === "lb";
 const LABELS = {
   pain: "Pain", fatigue: "Tiredness", pain_locations: "Where is the pain", movement_effect: "Moving",
   rest_helped: "Rest", sleep_hours: "Hours of sleep", woke_from_pain: "Woken by pain", weight_kg: "Weight",
@@ -25,6 +39,10 @@ let last = {};
 let sending = false;
 let changing = null;
 let diaryZoneFound = null;
+// One key for the check-in on the form until the phone has kept it: a second press of Save
+// (a double click) saves the same check-in again, which the outbox and the diary take once.
+let pendingUuid = null;
+let keeping = false;
 
 // --- the diary's time zone, which may not be the phone's ------------------------
 
@@ -69,7 +87,7 @@ function checkinBody(zone) {
   const number = (name) => (chosen(name) === null ? null : Number(chosen(name)));
   const earlier = form.elements.recorded_at.value;
   return {
-    client_uuid: crypto.randomUUID(),
+    client_uuid: (pendingUuid ||= crypto.randomUUID()),
     // The browser's ISO form is UTC with a Z, which API.md accepts.
     recorded_at: (earlier ? instantFromClock(earlier, zone) : new Date()).toISOString(),
     pain: number("pain"),
@@ -79,7 +97,8 @@ function checkinBody(zone) {
     rest_helped: chosen("rest_helped"),
     sleep_hours: number("sleep_hours"),
     woke_from_pain: { yes: true, no: false }[fields.get("woke_from_pain")] ?? null,
-    weight_kg: number("weight_kg"),
+    weight_kg: number("weight_kg") === null || !inPounds ? number("weight_kg")
+      : Math.round(number("weight_kg") * KG_PER_LB * 100) / 100,
     exercise_minutes: number("exercise_minutes"),
     symptoms: fields.getAll("symptoms"),
     notes: fields.get("notes") || "",
@@ -94,6 +113,7 @@ function problemBeforeSaving(body) {
       return `${label}: this is not a number or time the phone can read.`;
     }
   }
+  if (Date.parse(body.recorded_at) > Date.now() + CLOCK_GRACE_MS) return LATER_THAN_NOW;
   const answered = body.pain !== null || body.fatigue !== null || body.symptoms.length
     || body.weight_kg !== null || body.sleep_hours !== null;
   return answered ? null : EMPTY;
@@ -104,11 +124,13 @@ function clearForm() {
     if (input.type === "radio" || input.type === "checkbox") input.checked = false;
     else if (input.type !== "hidden" && input.type !== "submit") input.value = "";
   }
+  countNotes();
 }
 
 function fillForm(body, zone) {
   clearForm();
   const values = { ...body, woke_from_pain: { true: "yes", false: "no" }[body.woke_from_pain] };
+  if (inPounds && body.weight_kg != null) values.weight_kg = Math.round((body.weight_kg / KG_PER_LB) * 10) / 10;
   for (const input of form.elements) {
     const value = values[input.name];
     if (value === null || value === undefined || input.type === "hidden") continue;
@@ -120,16 +142,39 @@ function fillForm(body, zone) {
       input.value = value;
     }
   }
+  countNotes();
 }
 
 // --- saving ------------------------------------------------------------------
 
 async function save(event) {
   event.preventDefault();
+  // A second press while the first is still being kept (a double click) is the same check-in.
+  if (keeping) return;
+  keeping = true;
+  let kept;
+  try {
+    kept = await keep();
+  } finally {
+    keeping = false;
+  }
+  if (!kept) return;
+  region.querySelectorAll(".message").forEach((message) => message.remove());
+  if (!kept.emergency) window.scrollTo({ top: 0, behavior: "instant" });
+  sending = navigator.onLine;
+  await render();
+  const summary = await requestFlush();
+  sending = false;
+  await render();
+  if (!summary || summary.offline || summary.serverError) syncLater();
+}
+
+// Checks the form and keeps the check-in in the outbox, then empties the form: {emergency}, or null if not kept.
+async function keep() {
   const body = checkinBody(await diaryZone());
   const problem = problemBeforeSaving(body);
   showDeviceError(problem);
-  if (problem) return;
+  if (problem) return null;
   // The safety net: this guidance comes from the phone at once, online or not.
   const emergency = body.symptoms.filter((code) => emergencyCodes.has(code));
   if (emergency.length) showEmergency(emergency);
@@ -139,21 +184,16 @@ async function save(event) {
     await outbox.save({ client_uuid: body.client_uuid, user_id: user.id, body, saved_at: Date.now(), state: "waiting" });
     if (changing) await outbox.remove(changing);
     changing = null;
+    pendingUuid = null;
   } catch (error) {
     // The plain form still works where the phone cannot keep the check-in.
     if (!shell) form.submit();
     else showDeviceError("This phone could not keep your check-in. Sign in again, then save it.");
-    return;
+    return null;
   }
   clearForm();
-  region.querySelectorAll(".message").forEach((message) => message.remove());
-  if (!emergency.length) window.scrollTo({ top: 0, behavior: "instant" });
-  sending = navigator.onLine;
-  await render();
-  const summary = await requestFlush();
-  sending = false;
-  await render();
-  if (!summary || summary.offline || summary.serverError) syncLater();
+  more.open = false;
+  return { emergency: emergency.length > 0 };
 }
 
 function showDeviceError(message) {
@@ -220,8 +260,70 @@ async function heard(summary) {
   if ("sent" in summary) {
     last = summary;
     sentHere.push(...summary.sent.map((sent) => sent.recorded_at));
+    if (summary.sent.length) showRecent();
   }
   render();
+}
+
+// --- "Your last check-ins", kept current after a save without reloading ----------
+
+// The same words as the page (checkin.html): "Tue 1 Dec, 14:02  pain 6/10, tiredness 3/10".
+function recentWords(checkin) {
+  const scores = [];
+  if (checkin.pain !== null) scores.push(`pain ${checkin.pain}/10`);
+  if (checkin.fatigue !== null) scores.push(`tiredness ${checkin.fatigue}/10`);
+  return scores.join(", ") || "other answers";
+}
+
+async function showRecent() {
+  if (!recent) return;
+  let checkins;
+  try {
+    const response = await fetch(apiUrls.checkins, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    checkins = (await response.json()).results.slice(0, Number(recent.dataset.recentCount));
+  } catch (error) {
+    return;
+  }
+  if (!checkins.length) return;
+  const zone = await diaryZone();
+  const list = element("ul", "plain-list recent-list");
+  list.append(...checkins.map((checkin) => {
+    const when = new Date(checkin.recorded_at);
+    const day = format(when, zone, { weekday: "short", day: "numeric", month: "short" }).replace(",", "");
+    const item = element("li");
+    item.append(
+      element("span", "recent-when", `${day}, ${format(when, zone, { hour: "2-digit", minute: "2-digit" })}`),
+      element("span", null, recentWords(checkin)),
+    );
+    return item;
+  }));
+  const all = element("p");
+  const link = element("a", null, "See all your check-ins");
+  link.href = recent.dataset.historyUrl;
+  all.append(link);
+  recent.replaceChildren(recent.querySelector("h2"), list, all);
+}
+
+// --- notes: counted near the limit, never cut ------------------------------------
+
+function countNotes() {
+  if (!notes || !notesCounter) return;
+  const limit = Number(notes.dataset.maxLength);
+  const length = notes.value.length;
+  const over = length - limit;
+  let text = "";
+  if (over > 0) text = `${over} ${over === 1 ? "character" : "characters"} too many: notes can be at most ${limit}`;
+  else if (length >= limit - NOTES_COUNT_FROM) text = `${-over} ${over === -1 ? "character" : "characters"} left`;
+  if (notesCounter.textContent !== text) notesCounter.textContent = text;
+  notesCounter.classList.toggle("notes-counter-over", over > 0);
+}
+
+// --- the earlier time: nothing later than now on the diary's clock ---------------
+
+async function capEarlierTime() {
+  const earlier = form.elements.recorded_at;
+  if (earlier) earlier.max = clockValue(new Date(), await diaryZone()).slice(0, 16);
 }
 
 // --- check-ins the diary refused: change and save again, or delete ----------------
@@ -286,6 +388,8 @@ function renderAttention(items, zone) {
 // The refused check-in stays in the outbox until its changed copy is saved: nothing is dropped unseen.
 async function change(item) {
   fillForm(item.body, await diaryZone());
+  more.open = true;
+  pendingUuid = null;
   changing = item.client_uuid;
   form.querySelector("input:not([type=hidden])").focus();
 }
@@ -363,6 +467,19 @@ function offerTravel() {
 // --- start ----------------------------------------------------------------------
 
 offerTravel();
+
+// The warning-signs line opens the folded questions at the urgent group (a fragment link does so without this script in most browsers).
+form.querySelector("[data-open-more]").addEventListener("click", () => {
+  more.open = true;
+});
+if (notes) {
+  notes.addEventListener("input", countNotes);
+  countNotes();
+}
+capEarlierTime();
+// Kept current while the page stays open, and checked again just before it is used.
+form.elements.recorded_at.addEventListener("focus", capEarlierTime);
+setInterval(capEarlierTime, 60 * 1000);
 
 if ("indexedDB" in self && self.crypto && crypto.randomUUID) {
   form.addEventListener("submit", save);
