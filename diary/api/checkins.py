@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from diary.api.common import (
     StrictFloatField,
     StrictIntegerField,
     errors,
+    page_of,
 )
 from diary.api.flags import AlertSerializer
 from diary.flags import alerts_for
@@ -120,15 +121,7 @@ class CheckinCreated(CheckinOutput):
     alerts = AlertSerializer(many=True, help_text="Emergency and urgent flags active after this check-in.")
 
 
-CheckinPage = inline_serializer(
-    "CheckinPage",
-    {
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": CheckinOutput(many=True),
-    },
-)
+CheckinPage = page_of("CheckinPage", CheckinOutput(many=True))
 
 
 class CheckinPagination(PageNumberPagination):

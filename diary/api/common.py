@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.views import defaults
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import authentication, exceptions, permissions, serializers, status
 from rest_framework.fields import empty
 from rest_framework.parsers import JSONParser
@@ -335,3 +335,16 @@ class QueryIntegerField(_GivenMeansChecked, serializers.IntegerField):
         if not isinstance(data, str) or not data.isascii() or not data.isdigit():
             self.fail("invalid")
         return int(super().to_internal_value(data))
+
+
+def page_of(name: str, item: serializers.Serializer) -> Any:
+    """The schema of one page of a paginated list (count, next, previous, results)."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item,
+        },
+    )

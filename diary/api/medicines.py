@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from diary.api.common import (
     StrictCharField,
     StrictIntegerField,
     errors,
+    page_of,
 )
 from diary.api.flags import AlertSerializer
 from diary.flags import alerts_for
@@ -136,15 +137,7 @@ class DoseCreated(DoseOutput):
     alerts = AlertSerializer(many=True, help_text="Emergency and urgent flags active after this dose.")
 
 
-DosePage = inline_serializer(
-    "DosePage",
-    {
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": DoseOutput(many=True),
-    },
-)
+DosePage = page_of("DosePage", DoseOutput(many=True))
 
 
 def dose_list_response(request: Any, view: APIView, patient: User) -> Response:
