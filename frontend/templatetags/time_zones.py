@@ -20,3 +20,15 @@ def zone_aliases() -> str:
     compare the canonical name, the one the diary stores.
     """
     return " ".join(f"{alias}={name}" for alias, name in sorted(zones.aliases().items()))
+
+
+@register.simple_tag
+def zone_aliases_of(name: str) -> str:
+    """The old names of one zone only, in zone_aliases's form ("GB=Europe/London …").
+
+    Enough for the check-in page's travel prompt, which must not ask a patient whose phone reports
+    an old name of the diary's own zone; a phone on another zone is offered it under the name it
+    reports (the server stores its canonical name). The full list is 4 KB on every check-in.
+    """
+    canonical = zones.canonical_zone(name) or name
+    return " ".join(f"{alias}={to}" for alias, to in sorted(zones.aliases().items()) if to == canonical)

@@ -34,11 +34,12 @@ ChartUrl = Callable[[str], str]  # a chart's name → the URL of its image, with
 
 LONGEST_PERIOD = 366
 SPARKLINE_DAYS = 14
-# The summary prints on two A4 pages for a typical month: a few notes and a few check-ins per flag,
-# with how many more the diary holds.
+# The summary prints on two A4 pages for a typical month, up to seven or eight flags (the demo's
+# Maria has seven once her medicines are counted): a few notes and the latest two check-ins per
+# flag, with how many more the diary holds.
 NOTABLE_NOTES = 5
 NOTABLE_PAIN = 7
-EVIDENCE_SHOWN = 3
+EVIDENCE_SHOWN = 2
 
 
 @dataclass(frozen=True)
