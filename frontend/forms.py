@@ -733,6 +733,8 @@ class DoseForm(PageForm):
     )
 
     def __init__(self, *args: Any, medicines: list[Any], **kwargs: Any) -> None:
+        # Ids of its own: it shares the check-in page (and names like client_uuid) with the check-in form.
+        kwargs.setdefault("auto_id", "dose_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["medicine_id"]
         assert isinstance(field, forms.TypedChoiceField)

@@ -54,6 +54,8 @@ POST_ONLY = {
     "frontend:reminder_test",  # the settings page's "Send me a test reminder"
     "frontend:medicine_rename",  # the medicine list's rename form (toured at frontend:medicines)
     "frontend:medicine_active",  # the medicine list's "I have stopped taking it"
+    "frontend:dose_log",  # the check-in page's "I took a pain reliever" (toured at frontend:home)
+    "frontend:dose_relief",  # the check-in page's "Did the <medicine> help?" (toured at frontend:home)
 }
 # Two-step sign-in: only a therapist who has not passed it sees these; test_the_second_step_is_accessible.
 SECOND_STEP = {"frontend:second_step", "frontend:second_step_setup"}

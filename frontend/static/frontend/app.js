@@ -9,7 +9,7 @@ const shell = data.appShell;
 const SYNC_TAG = "diary-outbox";
 const RETRY_MS = 30000;
 
-export const apiUrls = { me: data.apiMe, csrf: data.apiCsrf, checkins: data.apiCheckins };
+export const apiUrls = { me: data.apiMe, csrf: data.apiCsrf, checkins: data.apiCheckins, doses: data.apiDoses };
 
 // A line in the page's status region (base.html), read out by screen readers.
 export function say(text) {
