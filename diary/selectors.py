@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from diary.models import (
     CheckIn,
     Dose,
     Medicine,
+    MedicineKind,
     PushSubscription,
     ReminderSettings,
     Role,
@@ -260,6 +261,34 @@ def own_medicine(patient: User, medicine_id: object) -> Medicine:
     """One of the patient's own medicines, else 404."""
     medicine: Medicine = _visible_or_404(medicines_of(patient).select_related("patient"), medicine_id)
     return medicine
+
+
+def as_needed_medicines_of(patient: User) -> list[Medicine]:
+    """The medicines a patient can log from the check-in page: taken when needed, and still taken."""
+    return list(medicines_of(patient).filter(active=True, kind=MedicineKind.AS_NEEDED))
+
+
+# "Did it help?" is asked once a dose has had time to work, and not about one taken long ago.
+RELIEF_ASKED_AFTER = timedelta(minutes=30)
+RELIEF_ASKED_WITHIN = timedelta(hours=12)
+
+
+def dose_awaiting_relief(patient: User, *, now: datetime) -> Dose | None:
+    """The most recent as-needed dose without a relief answer, at least 30 minutes and at most 12 hours old.
+
+    Only as-needed doses: they are the ones taken for pain, and the flags read their answers.
+    """
+    dose: Dose | None = (
+        doses_of(patient)
+        .filter(
+            relief__isnull=True,
+            medicine__kind=MedicineKind.AS_NEEDED,
+            taken_at__lte=now - RELIEF_ASKED_AFTER,
+            taken_at__gte=now - RELIEF_ASKED_WITHIN,
+        )
+        .first()
+    )
+    return dose
 
 
 def doses_of(patient: User, *, since: date | None = None, until: date | None = None) -> QuerySet[Dose]:

@@ -19,8 +19,10 @@ from diary.models import (
     NOTE_MAX_LENGTH,
     NOTHING_REPORTED,
     CheckIn,
+    MedicineKind,
     MovementEffect,
     PainLocation,
+    Relief,
     ReminderSettings,
     RestHelped,
     Symptom,
@@ -662,4 +664,95 @@ class SecondStepForm(PageForm):
                 "spellcheck": "false",
             }
         ),
+    )
+
+
+# --- medicines (the settings page's list, API.md 1.1 "Medicines and doses") -----------------------
+
+
+class MedicineForm(PageForm):
+    """Add or rename a medicine, in the patient's own words: the same rules as POST medicines."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=limits.MEDICINE_NAME_MAX_LENGTH,
+        help_text="As it is written on the box, or as you call it.",
+        error_messages={
+            "required": "Write the medicine's name.",
+            "max_length": f"Keep the name to {limits.MEDICINE_NAME_MAX_LENGTH} characters or fewer.",
+        },
+    )
+    strength = forms.CharField(
+        label="Strength (optional)",
+        required=False,
+        max_length=limits.MEDICINE_STRENGTH_MAX_LENGTH,
+        help_text="Such as 5 mg, or 1–2 tablets.",
+        error_messages={
+            "max_length": f"Keep the strength to {limits.MEDICINE_STRENGTH_MAX_LENGTH} characters or fewer."
+        },
+    )
+    kind = forms.ChoiceField(
+        label="How you take it",
+        choices=[(MedicineKind.REGULAR, "On a schedule"), (MedicineKind.AS_NEEDED, "When I need it (for pain)")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how you take it: on a schedule, or when you need it.",
+            "invalid_choice": "Choose how you take it: on a schedule, or when you need it.",
+        },
+    )
+
+
+class MedicineRenameForm(MedicineForm):
+    """A medicine already on the list: a new name or strength. Its kind stays; a wrong kind is a new medicine."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+
+
+class DoseForm(PageForm):
+    """ "I took a pain reliever", without JavaScript: which as-needed medicine, and (optionally) when."""
+
+    # Made when the page is rendered, so a second press of the same form is the same dose.
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid4)
+    medicine_id = forms.TypedChoiceField(
+        label="Which one?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the medicine you took.",
+            "invalid_choice": "Choose one of your own medicines.",
+        },
+    )
+    taken_at = forms.DateTimeField(
+        label="Earlier time (optional)",
+        required=False,
+        help_text="Only if you took it earlier. Leave empty for now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Give the time as a date and a time, like 2026-03-01 14:30."},
+    )
+
+    def __init__(self, *args: Any, medicines: list[Any], **kwargs: Any) -> None:
+        # Ids of its own: it shares the check-in page (and names like client_uuid) with the check-in form.
+        kwargs.setdefault("auto_id", "dose_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["medicine_id"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(medicine.pk, medicine.label) for medicine in medicines]
+        # The only one is chosen already: two taps, not three.
+        if len(medicines) == 1:
+            field.initial = medicines[0].pk
+
+
+class ReliefForm(PageForm):
+    """ "Did the <medicine> help?": one tap of four, sent as PATCH doses/{id} {relief} would be."""
+
+    relief = forms.ChoiceField(
+        label="Did it help?",
+        choices=Relief.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how much it helped.",
+            "invalid_choice": "Choose how much it helped.",
+        },
     )

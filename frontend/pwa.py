@@ -174,6 +174,7 @@ def api_urls() -> dict[str, str]:
         "me": reverse("api:me"),
         "csrf": reverse("api:csrf"),
         "checkins": reverse("api:checkins"),
+        "doses": reverse("api:doses"),
     }
 
 

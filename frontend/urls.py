@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend.views import accounts, checkins, patients, sharing, trends
+from frontend.views import accounts, checkins, medicines, patients, sharing, trends
 
 app_name = "frontend"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("settings/password", accounts.PasswordChangePage.as_view(), name="password_change"),
     path("settings/reminders", accounts.reminders_update, name="reminders_update"),
     path("settings/reminders/test", accounts.reminder_test, name="reminder_test"),
+    path("settings/medicines", medicines.medicines, name="medicines"),
+    path("settings/medicines/<int:medicine_id>", medicines.medicine_rename, name="medicine_rename"),
+    path("settings/medicines/<int:medicine_id>/active", medicines.medicine_active, name="medicine_active"),
     path("settings/timezone", accounts.timezone_switch, name="timezone_switch"),
     path("settings/sessions/end", accounts.sessions_end, name="sessions_end"),
     path("settings/invite-code", patients.invite_code_rotate, name="invite_code_rotate"),
@@ -27,6 +30,8 @@ urlpatterns = [
     path("reset/<uidb64>/<token>", accounts.PasswordResetConfirmPage.as_view(), name="password_reset_confirm"),
     path("reset/done", accounts.PasswordResetDonePage.as_view(), name="password_reset_done"),
     path("history", checkins.history, name="history"),
+    path("doses", checkins.dose_log, name="dose_log"),
+    path("doses/<int:dose_id>/relief", checkins.dose_relief, name="dose_relief"),
     path("checkins/<int:checkin_id>/edit", checkins.checkin_edit, name="checkin_edit"),
     path("checkins/<int:checkin_id>/delete", checkins.checkin_delete, name="checkin_delete"),
     path("links", sharing.links, name="links"),

@@ -10,15 +10,20 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
 
 from diary import flag_policy, selectors, services
 from diary.flags import alerts_for, flags_for
+from diary.models import Relief
 from frontend.access import patient_page, signed_in_page
 from frontend.forms import (
     CheckinCreateForm,
     CheckinForm,
+    DoseForm,
+    ReliefForm,
     checkin_initial,
 )
 from frontend.views.common import CHECKINS_PER_PAGE, posted
@@ -40,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return _checkin_page(request)
 
 
-def _checkin_page(request: HttpRequest) -> HttpResponse:
+def _checkin_page(request: HttpRequest, *, dose_form: DoseForm | None = None) -> HttpResponse:
     patient = request.user
     form = CheckinCreateForm(posted(request), weight_unit=patient.weight_unit)
     if request.method == "POST" and form.is_valid():
@@ -74,8 +79,61 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
         "recent_count": RECENT_CHECKINS,
         "flags": flags,
         "alerts": [flag for flag in flags if flag["level"] in flag_policy.ALERT_LEVELS],
+        "relief_dose": selectors.dose_awaiting_relief(patient, now=timezone.now()),
+        "relief_form": ReliefForm(),
+        "today": timezone.localdate(),
     }
+    # "I took a pain reliever" only for a patient with a medicine to log.
+    if dose_form is None:
+        as_needed = selectors.as_needed_medicines_of(patient)
+        dose_form = DoseForm(medicines=as_needed) if as_needed else None
+    context["dose_form"] = dose_form
     return render(request, "frontend/checkin.html", context)
+
+
+@patient_page
+@require_POST
+def dose_log(request: HttpRequest) -> HttpResponse:
+    """ "I took a pain reliever" without JavaScript: the same service as POST doses, once per rendered form."""
+    patient = request.user
+    form = DoseForm(request.POST, medicines=selectors.as_needed_medicines_of(patient))
+    if form.is_valid():
+        try:
+            result = services.dose_create(
+                patient=patient,
+                client_uuid=form.cleaned_data["client_uuid"],
+                medicine_id=form.cleaned_data["medicine_id"],
+                taken_at=form.cleaned_data["taken_at"] or timezone.now(),
+            )
+        except services.DoseUuidConflict:
+            # Only a tampered form gets here; give it a fresh key and keep the answers.
+            data = request.POST.copy()
+            data["client_uuid"] = str(uuid4())
+            form = DoseForm(data, medicines=selectors.as_needed_medicines_of(patient))
+            form.is_valid()
+            form.add_error(None, "This dose could not be saved. Please press Save dose again.")
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            dose = result.dose
+            taken = timezone.localtime(dose.taken_at)
+            messages.success(request, f"Saved: {dose.medicine.label} at {taken:%H:%M}. Later we will ask if it helped.")
+            return redirect("frontend:home")
+    return _checkin_page(request, dose_form=form)
+
+
+@patient_page
+@require_POST
+def dose_relief(request: HttpRequest, dose_id: int) -> HttpResponse:
+    """ "Did the <medicine> help?": one tap, as PATCH doses/{id} {relief}."""
+    dose = selectors.own_dose(request.user, dose_id)
+    form = ReliefForm(request.POST)
+    if form.is_valid():
+        services.dose_update(dose=dose, relief=form.cleaned_data["relief"])
+        messages.success(request, f"Thank you. Saved for {dose.medicine.label}: {Relief(dose.relief).label.lower()}.")
+    else:
+        messages.error(request, "Choose how much it helped, from the four answers.")
+    return redirect(reverse("frontend:home"))
 
 
 @patient_page

@@ -52,6 +52,10 @@ POST_ONLY = {
     "frontend:recovery_codes_renew",
     "frontend:reminders_update",  # the settings page's reminders form (tests/browser/test_push.py runs axe there)
     "frontend:reminder_test",  # the settings page's "Send me a test reminder"
+    "frontend:medicine_rename",  # the medicine list's rename form (toured at frontend:medicines)
+    "frontend:medicine_active",  # the medicine list's "I have stopped taking it"
+    "frontend:dose_log",  # the check-in page's "I took a pain reliever" (toured at frontend:home)
+    "frontend:dose_relief",  # the check-in page's "Did the <medicine> help?" (toured at frontend:home)
 }
 # Two-step sign-in: only a therapist who has not passed it sees these; test_the_second_step_is_accessible.
 SECOND_STEP = {"frontend:second_step", "frontend:second_step_setup"}
@@ -77,6 +81,7 @@ PATIENT = [
     Stop("frontend:links", "links", OFFLINE),
     Stop("frontend:link_end", "link-end", OFFLINE, lambda world: [world["link"].pk]),
     Stop("frontend:settings", "settings", OFFLINE),
+    Stop("frontend:medicines", "medicines", OFFLINE),
     Stop("frontend:alert", "alert", OFFLINE),
     Stop("frontend:my_trends", "trends", OFFLINE),
     Stop("frontend:my_summary", "summary", OFFLINE),
@@ -180,6 +185,10 @@ def world() -> dict[str, Any]:
         **seen,
     )
     link = CareLink.objects.get(patient=pat, therapist=thea, ended_at__isnull=True)
+    # The medicine list: one taken when needed (the check-in page offers to log it), one stopped.
+    services.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    stopped = services.medicine_create(patient=pat, name="Paracetamol", strength="1 g", kind="regular")
+    services.medicine_update(medicine=stopped, active=False)
     return {"patient": pat, "therapist": thea, "checkin": checkin, "note": note, "link": link}
 
 

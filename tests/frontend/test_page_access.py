@@ -94,6 +94,15 @@ ACCESS: dict[str, dict[str, int | str]] = {
     "second_step": {PAT: 403, OLIVE: 403, THEA: HOME, UMA: HOME, ED: HOME, ANONYMOUS: LOGIN},
     "second_step_setup": {PAT: 403, OLIVE: 403, THEA: SET_UP, UMA: SET_UP, ED: SET_UP, ANONYMOUS: LOGIN},
     "recovery_codes_renew": {PAT: 403, OLIVE: 403, THEA: 405, UMA: 405, ED: 405, ANONYMOUS: LOGIN},
+    # A patient's own medicine list (settings); therapists keep none. Rename and stop are POST only
+    # (Olive's POSTs to Pat's medicine are 404: test_medicines_pages.py).
+    "medicines": {PAT: 200, OLIVE: 200, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "medicine_rename": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "medicine_active": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    # POST only, patients only: "I took a pain reliever" and "Did it help?" on the check-in page (Olive's
+    # POST to Pat's dose is 404: test_medicines_pages.py).
+    "dose_log": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
+    "dose_relief": {PAT: 405, OLIVE: 405, THEA: 403, UMA: 403, ED: 403, ANONYMOUS: LOGIN},
 }
 REFUSALS = {403, 404, LOGIN}
 
@@ -142,12 +151,17 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
     note = services.therapist_note_create(
         patient=pat, therapist=people[THEA], written_on=selectors.today_for(pat), text=THERAPIST_NOTE
     )
+    medicine = services.medicine_create(patient=pat, name="Oxycodone", kind="as_needed")
     ids = {
         "checkin_id": checkin.pk,
         "patient_id": pat.pk,
         "link_id": CareLink.objects.get(patient=pat, therapist=people[THEA], ended_at__isnull=True).pk,
         "code": "night_pain",
         "note_id": note.pk,
+        "medicine_id": medicine.pk,
+        "dose_id": services.dose_create(
+            patient=pat, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=timezone.now()
+        ).dose.pk,
         "kind": "pain",
         # A link that is not (or no longer) valid: the page says so.
         "uidb64": "MQ",

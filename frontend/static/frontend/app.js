@@ -9,7 +9,7 @@ const shell = data.appShell;
 const SYNC_TAG = "diary-outbox";
 const RETRY_MS = 30000;
 
-export const apiUrls = { me: data.apiMe, csrf: data.apiCsrf, checkins: data.apiCheckins };
+export const apiUrls = { me: data.apiMe, csrf: data.apiCsrf, checkins: data.apiCheckins, doses: data.apiDoses };
 
 // A line in the page's status region (base.html), read out by screen readers.
 export function say(text) {
@@ -139,12 +139,22 @@ const signOutDialog = document.getElementById("sign-out-dialog");
 
 async function unsent() {
   const user = await currentUser();
-  if (!user) return 0;
+  if (!user) return [];
   try {
-    return (await outbox.items(user.id)).length;
+    return await outbox.items(user.id);
   } catch (error) {
-    return 0;
+    return [];
   }
+}
+
+// "1 check-in", "2 check-ins and 1 dose": the outbox keeps doses (doses.js) beside check-ins.
+function unsentWords(items) {
+  const doses = items.filter((item) => item.kind === "dose").length;
+  const checkins = items.length - doses;
+  const words = [];
+  if (checkins) words.push(count(checkins));
+  if (doses) words.push(doses === 1 ? "1 dose" : `${doses} doses`);
+  return words.join(" and ");
 }
 
 // This phone's reminders are the person's who signs out: the server forgets the subscription and
@@ -191,18 +201,19 @@ if (signOutForm && signOutDialog) {
       say("You are offline. Sign out when you are back online: signing out needs a connection.");
       return;
     }
-    let waiting = await unsent();
-    if (waiting) {
+    let items = await unsent();
+    if (items.length) {
       await requestFlush();
-      waiting = await unsent();
+      items = await unsent();
     }
+    const waiting = items.length;
     if (!waiting) {
       signOut();
       return;
     }
     const they = waiting === 1 ? "it" : "they";
     signOutDialog.querySelector("#sign-out-what").textContent =
-      `${count(waiting)} saved on this phone ${waiting === 1 ? "has" : "have"} not reached your diary yet. ` +
+      `${unsentWords(items)} saved on this phone ${waiting === 1 ? "has" : "have"} not reached your diary yet. ` +
       `If you sign out now, ${they} will be deleted from this phone.`;
     signOutDialog.showModal();
   });

@@ -241,7 +241,8 @@ async function render() {
   if (!user) return;
   let items;
   try {
-    items = await outbox.items(user.id);
+    // Doses waiting on the phone are doses.js's to speak of; these lines count check-ins.
+    items = (await outbox.items(user.id)).filter((item) => item.kind !== "dose");
   } catch (error) {
     return;
   }
@@ -259,8 +260,9 @@ async function heard(summary) {
   if (!user || ("userId" in summary && summary.userId !== null && summary.userId !== user.id)) return;
   if ("sent" in summary) {
     last = summary;
-    sentHere.push(...summary.sent.map((sent) => sent.recorded_at));
-    if (summary.sent.length) showRecent();
+    const checkins = summary.sent.filter((sent) => sent.kind !== "dose");
+    sentHere.push(...checkins.map((sent) => sent.recorded_at));
+    if (checkins.length) showRecent();
   }
   render();
 }

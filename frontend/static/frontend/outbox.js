@@ -5,7 +5,8 @@
    modules load it for its side effect. Either way it defines self.diaryOutbox.
 
    IndexedDB "diary", two stores:
-     outbox  {client_uuid, user_id, body, saved_at, state: "waiting" | "attention", problem}
+     outbox  {client_uuid, user_id, body, saved_at, state: "waiting" | "attention", problem, kind}
+             kind "dose" goes to POST doses (doses.js); anything else is a check-in (POST checkins)
      meta    {key: "user", id, role}: who was last signed in here, for the offline shell
              {key: "zone", user_id, timezone}: their diary's time zone, for times typed in the shell
 
@@ -154,7 +155,7 @@
     for (const item of waiting.filter((each) => each.user_id === summary.userId)) {
       let response;
       try {
-        response = await request(urls.checkins, {
+        response = await request(item.kind === "dose" ? urls.doses : urls.checkins, {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
           body: JSON.stringify(item.body),
@@ -167,7 +168,9 @@
       if (status === 200 || status === 201) {
         const stored = await json(response);
         await inStore("outbox", "readwrite", (store) => store.delete(item.client_uuid));
-        summary.sent.push({ client_uuid: item.client_uuid, recorded_at: item.body.recorded_at, alerts: stored.alerts || [] });
+        summary.sent.push({
+          client_uuid: item.client_uuid, kind: item.kind || "checkin", recorded_at: item.body.recorded_at, alerts: stored.alerts || [],
+        });
       } else if (status === 401 || status === 403) {
         // Kept, to send as the same person once they sign in again.
         summary.signedOut = true;
