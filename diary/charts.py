@@ -17,7 +17,7 @@ from statistics import fmean
 from typing import Any
 
 from diary import units
-from diary.models import CheckIn, Dose, MedicineKind, MovementEffect, PartOfDay, WeightUnit
+from diary.models import CheckIn, Dose, MedicineKind, MovementEffect, PartOfDay, Relief, WeightUnit
 from diary.trends.wording import fmt_date, fmt_number, fmt_range
 from diary.words import plural
 
@@ -147,6 +147,10 @@ class TrendPicture:
     time_of_day: TimeOfDay
     flag_dates: frozenset[date] = frozenset()  # dates of the check-ins behind the active flags
     therapy_started_on: date | None = None
+    # The as-needed doses' chart is shown when the patient has one in the period or an as-needed
+    # medicine on their list; relief counts the answers to "Did it help?" of the period's as-needed doses.
+    shows_doses: bool = False
+    relief: dict[str, int] | None = None
 
     @property
     def length(self) -> int:
@@ -154,6 +158,44 @@ class TrendPicture:
 
     def therapy_start_shown(self) -> bool:
         return self.therapy_started_on is not None and self.start <= self.therapy_started_on <= self.end
+
+
+def relief_counts(doses: Iterable[Dose]) -> dict[str, int]:
+    """How many as-needed doses got each answer to "Did it help?", in the answers' order; unanswered not counted."""
+    counts = {relief.value: 0 for relief in Relief}
+    for dose in doses:
+        if dose.medicine.kind == MedicineKind.AS_NEEDED and dose.relief in counts:
+            counts[dose.relief] += 1
+    return counts
+
+
+# Pain reliever use since therapy began (CLINICAL.md 1.1): the mean as-needed doses on the days with
+# a record of the RELIEVER_USE_DAYS before therapy began, and of the last RELIEVER_USE_DAYS; a side with
+# fewer than RELIEVER_USE_MIN_DAYS days with a record says too little to compare, so nothing is shown.
+RELIEVER_USE_DAYS = 7
+RELIEVER_USE_MIN_DAYS = 4
+
+
+def reliever_use_change(
+    before: Sequence[dict[str, Any]], recent: Sequence[dict[str, Any]]
+) -> tuple[float, float] | None:
+    """(mean before, mean recent) as-needed doses a day, over the days with a record (null rows are
+    unknown days, not 0); None if either side has fewer than RELIEVER_USE_MIN_DAYS such days."""
+    sides = []
+    for rows in (before, recent):
+        known = [row["as_needed_doses"] for row in rows if row.get("as_needed_doses") is not None]
+        if len(known) < RELIEVER_USE_MIN_DAYS:
+            return None
+        sides.append(round(fmean(known), 1))
+    return sides[0], sides[1]
+
+
+def describe_reliever_use(change: tuple[float, float] | None) -> str:
+    """ "Pain reliever use: 3.1 → 1.4 a day since therapy began", or "" when there is too little to compare."""
+    if change is None:
+        return ""
+    before, recent = change
+    return f"Pain reliever use: {fmt_number(before)} → {fmt_number(recent)} a day since therapy began"
 
 
 # --- the sentences that stand in for the charts --------------------------------
@@ -211,6 +253,24 @@ def describe_pain(picture: TrendPicture) -> str:
         f"The first score of the day averaged {fmt_number(fmean(firsts))}/10 and the last "
         f"{fmt_number(fmean(lasts))}/10.{_markers(picture)}"
     )
+
+
+def describe_doses(picture: TrendPicture) -> str:
+    """The as-needed doses a day on the days with a record, and the answers to "Did it help?"."""
+    # Rows made without the doses have no count at all (daily_rows): nothing known, as on a day without a record.
+    values = [row["as_needed_doses"] for row in picture.days if row.get("as_needed_doses") is not None]
+    if not values:
+        return f"No as-needed doses or check-ins in {_period_words(picture)}."
+    sentence = (
+        f"As-needed doses: {fmt_range(values)} a day, {fmt_number(fmean(values))} a day on average "
+        f"over the {plural(len(values), 'day')} with a record in {_period_words(picture)}, {sum(values)} in all."
+    )
+    relief = picture.relief or {}
+    rated = sum(relief.values())
+    if rated:
+        answers = ", ".join(f"{answer} {count}" for answer, count in relief.items() if count)
+        sentence += f" Did it help? Of {plural(rated, 'dose')} rated: {answers}."
+    return sentence + _markers(picture)
 
 
 def describe_fatigue(picture: TrendPicture) -> str:

@@ -170,14 +170,36 @@ def trend_picture(patient: User, start: date, end: date, *, flags: list[dict[str
     `flags` as flags.flags_with_checkins gives them (the caller has read them already).
     """
     checkins = list(checkins_of(patient, since=start, until=end))
+    doses = list(doses_of(patient, since=start, until=end))
     return charts.TrendPicture(
         start=start,
         end=end,
-        days=charts.daily_rows(checkins, start, end),
+        days=charts.daily_rows(checkins, start, end, doses=doses),
         time_of_day=charts.time_of_day(checkins, start, end),
         flag_dates=frozenset(checkin.local_date for flag in flags for checkin in flag["checkins"]),
         therapy_started_on=patient.therapy_started_on,
+        shows_doses=bool(doses) or bool(as_needed_medicines_of(patient)),
+        relief=charts.relief_counts(doses),
     )
+
+
+def reliever_use_change(patient: User) -> tuple[float, float] | None:
+    """Mean as-needed doses a day before therapy began and lately (charts.reliever_use_change), or None.
+
+    Before: the RELIEVER_USE_DAYS local dates up to the day before therapy_started_on; lately: the
+    last RELIEVER_USE_DAYS up to today. None before therapy starts or with too few days on record.
+    """
+    started = patient.therapy_started_on
+    if started is None:
+        return None
+    days = charts.RELIEVER_USE_DAYS
+    today = today_for(patient)
+    sides = []
+    for end in (started - timedelta(days=1), today):
+        start = end - timedelta(days=days - 1)
+        checkins = checkins_of(patient, since=start, until=end)
+        sides.append(charts.daily_rows(checkins, start, end, doses=doses_of(patient, since=start, until=end)))
+    return charts.reliever_use_change(sides[0], sides[1])
 
 
 def checkins_by_id(patient: User, ids: list[int]) -> dict[int, CheckIn]:

@@ -227,6 +227,36 @@ def _bar_chart(picture: TrendPicture, key: str, label: str, ylabel: str, floor: 
     return _svg(figure)
 
 
+def doses_chart(picture: TrendPicture) -> bytes:
+    """As-needed doses each day: small hatched bars, so they read apart from pain in black and white.
+
+    Days with no record have no bar; a 0 on a day with a record sits on the axis (the table says which).
+    """
+    figure = _figure(height=1.6)
+    axes = figure.add_subplot()
+    shown = [(row["date"], row["as_needed_doses"]) for row in picture.days if row.get("as_needed_doses") is not None]
+    bars = axes.bar(
+        [day for day, _ in shown],
+        [value for _, value in shown],
+        width=0.7,
+        color="white",
+        hatch="////",
+        edgecolor=INK,
+        linewidth=0.6,
+        label="as-needed doses",
+    )
+    top = max([4, *(value for _, value in shown)]) * 1.1
+    axes.set_ylim(0, top)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    axes.set_ylabel("doses")
+    axes.grid(axis="y", color=LIGHT, linewidth=0.5)
+    axes.set_axisbelow(True)
+    handles = [bars, *_mark_flags_and_therapy(axes, picture, top=top * 1.04)]
+    _date_axis(axes, picture)
+    _legend(figure, handles)
+    return _svg(figure)
+
+
 def sleep_chart(picture: TrendPicture) -> bytes:
     return _bar_chart(picture, "sleep_hours", "sleep", "hours", floor=10)
 
@@ -374,6 +404,7 @@ CHARTS: dict[str, ChartDrawer] = {
     "time-of-day": time_of_day_chart,
     "movement": movement_chart,
     "pain": pain_chart,
+    "doses": doses_chart,
     "tiredness": fatigue_chart,
     "sleep": sleep_chart,
     "weight": weight_chart,

@@ -245,3 +245,65 @@ class TestRecentPain:
     )
     def test_it_says_range_latest_and_direction(self, highs: list[int | None], words: str) -> None:
         assert charts.describe_recent_pain(highs) == words
+
+
+def dose(day: date, kind: str = "as_needed", relief: str | None = None) -> Any:
+    """A dose on a local date, with the medicine's kind the figures read."""
+    return SimpleNamespace(pk=next(_ids), local_date=day, medicine=SimpleNamespace(kind=kind), relief=relief)
+
+
+class TestAsNeededDoses:
+    def test_the_sentence_gives_the_range_the_mean_of_days_with_a_record_and_the_relief_answers(self) -> None:
+        doses = [dose(START), dose(START), dose(START, relief="none"), dose(date(2026, 3, 3), relief="good")]
+        doses += [dose(date(2026, 3, 3), kind="regular", relief="none")]  # a regular medicine's dose is not counted
+        checkins = [entry(date(2026, 3, 2), 8, pain=4)]  # a day with a record and no dose: 0
+        shown = charts.TrendPicture(
+            start=START,
+            end=END,
+            days=charts.daily_rows(checkins, START, END, doses=doses),
+            time_of_day=charts.time_of_day(checkins, START, END),
+            shows_doses=True,
+            relief=charts.relief_counts(doses),
+        )
+
+        assert [row["as_needed_doses"] for row in shown.days] == [3, 0, 1, None, None, None, None]
+        assert charts.describe_doses(shown) == (
+            "As-needed doses: 0–3 a day, 1.3 a day on average over the 3 days with a record in the 7 days "
+            "from Mar 1 to Mar 7, 4 in all. Did it help? Of 2 doses rated: none 1, good 1."
+        )
+
+    def test_a_period_without_a_record_says_so(self) -> None:
+        assert charts.describe_doses(picture([])).startswith("No as-needed doses or check-ins in the 7 days")
+
+    def test_relief_counts_only_answered_as_needed_doses_in_the_answers_order(self) -> None:
+        doses = [dose(START, relief="good"), dose(START, relief="none"), dose(START), dose(START, "regular", "some")]
+
+        assert charts.relief_counts(doses) == {"none": 1, "some": 0, "good": 1, "complete": 0}
+
+
+def rows(values: list[int | None]) -> list[dict[str, Any]]:
+    return [{"as_needed_doses": value} for value in values]
+
+
+class TestRelieverUseSinceTherapy:
+    def test_it_compares_the_means_of_the_days_with_a_record(self) -> None:
+        change = charts.reliever_use_change(rows([3, 4, None, 2, 3, None, 4]), rows([1, 2, 1, None, 2, 1, 1]))
+
+        assert change == (3.2, 1.3)
+        assert charts.describe_reliever_use(change) == "Pain reliever use: 3.2 → 1.3 a day since therapy began"
+
+    @pytest.mark.parametrize(
+        ("before", "recent", "shown"),
+        [
+            ([3, 3, 3, None, None, None, None], [1, 1, 1, 1, None, None, None], False),  # 3 days before: too few
+            ([3, 3, 3, 3, None, None, None], [1, 1, 1, None, None, None, None], False),  # 3 days lately: too few
+            ([3, 3, 3, 3, None, None, None], [1, 1, 1, 1, None, None, None], True),  # 4 and 4: enough
+        ],
+    )
+    def test_too_few_days_with_a_record_on_either_side_shows_nothing(
+        self, before: list[int | None], recent: list[int | None], shown: bool
+    ) -> None:
+        change = charts.reliever_use_change(rows(before), rows(recent))
+
+        assert (change is not None) is shown
+        assert (charts.describe_reliever_use(change) != "") is shown

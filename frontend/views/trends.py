@@ -59,6 +59,14 @@ DAILY_CHARTS = (
         figures.describe_pain,
         (("First of day", "pain_first"), ("Last of day", "pain_last"), ("Highest", "pain_max")),
     ),
+    # Shown only when the patient has as-needed doses in the period or an as-needed medicine (_shown).
+    ChartSection(
+        "doses",
+        "Pain reliever doses (as needed)",
+        "Bar chart of as-needed pain reliever doses each day, under the pain chart.",
+        figures.describe_doses,
+        (("As-needed doses", "as_needed_doses"),),
+    ),
     ChartSection(
         "tiredness",
         "Tiredness each day",
@@ -168,7 +176,11 @@ def _trends_context(
                 for i, day in enumerate(picture.time_of_day.dates)
             ],
         },
-        "charts": [_chart_section(section, picture, chart_url, period, unit) for section in DAILY_CHARTS],
+        "charts": [
+            _chart_section(section, picture, chart_url, period, unit)
+            for section in DAILY_CHARTS
+            if section.kind != "doses" or picture.shows_doses
+        ],
     }
 
 
@@ -190,6 +202,7 @@ def _chart_section(
         "section": section,
         "url": f"{chart_url(section.kind)}?{period}",
         "description": description,
+        "height": 160 if section.kind == "doses" else 220,  # the doses' bars are a smaller chart (drawing.py)
         "caption_id": f"chart-{section.kind}-caption",
         "caption": f"{section.title}, {picture.start:%-d %b} to {picture.end:%-d %b %Y}",
         "headings": headings,
@@ -198,9 +211,11 @@ def _chart_section(
 
 
 def trends_context_for_therapist(request: HttpRequest, patient: User, flags: list[dict[str, Any]]) -> dict[str, Any]:
-    return _trends_context(
+    context = _trends_context(
         request, patient, lambda kind: reverse("frontend:patient_chart", args=[patient.pk, kind]), flags
     )
+    context["reliever_use"] = figures.describe_reliever_use(selectors.reliever_use_change(patient))
+    return context
 
 
 # --- pages --------------------------------------------------------------
@@ -235,6 +250,7 @@ def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpRe
             "checkin_count": sum(row["checkins"] for row in picture.days),
             "days_with_checkins": days_with_checkins,
             "checkin_days": words.of_the(days_with_checkins, len(picture.days), "day"),
+            "reliever_use": figures.describe_reliever_use(selectors.reliever_use_change(patient)),
         }
     )
     return render(request, "frontend/summary.html", context)
