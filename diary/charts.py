@@ -192,10 +192,16 @@ def reliever_use_change(
 
 def describe_reliever_use(change: tuple[float, float] | None) -> str:
     """ "Pain reliever use: 3.1 → 1.4 a day since therapy began", or "" when there is too little to compare."""
+    words = describe_reliever_change(change)
+    return f"Pain reliever use: {words}" if words else ""
+
+
+def describe_reliever_change(change: tuple[float, float] | None) -> str:
+    """The figures alone, "3.1 → 1.4 a day since therapy began", for a page that names them already."""
     if change is None:
         return ""
     before, recent = change
-    return f"Pain reliever use: {fmt_number(before)} → {fmt_number(recent)} a day since therapy began"
+    return f"{fmt_number(before)} → {fmt_number(recent)} a day since therapy began"
 
 
 # --- the sentences that stand in for the charts --------------------------------
@@ -261,15 +267,16 @@ def describe_doses(picture: TrendPicture) -> str:
     values = [row["as_needed_doses"] for row in picture.days if row.get("as_needed_doses") is not None]
     if not values:
         return f"No as-needed doses or check-ins in {_period_words(picture)}."
+    # Short: on the printed summary it shares a row with two other charts.
     sentence = (
-        f"As-needed doses: {fmt_range(values)} a day, {fmt_number(fmean(values))} a day on average "
-        f"over the {plural(len(values), 'day')} with a record in {_period_words(picture)}, {sum(values)} in all."
+        f"As-needed doses: {fmt_range(values)} a day, {fmt_number(fmean(values))} on average, on "
+        f"{len(values)} of {_period_words(picture)} (days with a record)."
     )
     relief = picture.relief or {}
     rated = sum(relief.values())
     if rated:
         answers = ", ".join(f"{answer} {count}" for answer, count in relief.items() if count)
-        sentence += f" Did it help? Of {plural(rated, 'dose')} rated: {answers}."
+        sentence += f" Relief, of {plural(rated, 'dose')} rated: {answers}."
     return sentence + _markers(picture)
 
 

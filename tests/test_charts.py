@@ -268,8 +268,8 @@ class TestAsNeededDoses:
 
         assert [row["as_needed_doses"] for row in shown.days] == [3, 0, 1, None, None, None, None]
         assert charts.describe_doses(shown) == (
-            "As-needed doses: 0–3 a day, 1.3 a day on average over the 3 days with a record in the 7 days "
-            "from Mar 1 to Mar 7, 4 in all. Did it help? Of 2 doses rated: none 1, good 1."
+            "As-needed doses: 0–3 a day, 1.3 on average, on 3 of the 7 days from Mar 1 to Mar 7 (days with a "
+            "record). Relief, of 2 doses rated: none 1, good 1."
         )
 
     def test_a_period_without_a_record_says_so(self) -> None:

@@ -250,7 +250,8 @@ def _summary(request: HttpRequest, patient: User, chart_url: ChartUrl) -> HttpRe
             "checkin_count": sum(row["checkins"] for row in picture.days),
             "days_with_checkins": days_with_checkins,
             "checkin_days": words.of_the(days_with_checkins, len(picture.days), "day"),
-            "reliever_use": figures.describe_reliever_use(selectors.reliever_use_change(patient)),
+            # A fact beside the period's others, so that it takes no line of its own in print.
+            "reliever_change": figures.describe_reliever_change(selectors.reliever_use_change(patient)),
         }
     )
     return render(request, "frontend/summary.html", context)
