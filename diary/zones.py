@@ -113,8 +113,12 @@ def canonical_zone(name: str) -> str | None:
     return UTC if target in _ALWAYS_UTC else target
 
 
+@cache
 def aliases() -> dict[str, str]:
-    """Every name that is stored as another, and that other: {"Asia/Calcutta": "Asia/Kolkata", …}."""
+    """Every name that is stored as another, and that other: {"Asia/Calcutta": "Asia/Kolkata", …}.
+
+    Worked out once per process (the zone database does not change while it runs): the check-in
+    page asks for one zone's old names on every render."""
     found = {name: canonical_zone(name) for name in _names()}
     return {name: canonical for name, canonical in found.items() if canonical is not None and canonical != name}
 
