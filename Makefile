@@ -9,7 +9,7 @@ PORT ?= 8000
 # `make run` is for a laptop: development settings unless the environment says otherwise.
 export DEBUG ?= 1
 
-.PHONY: run test lint format install migrate demo serve clean bench backup restore
+.PHONY: run test lint format install migrate demo serve clean bench backup restore prod-local
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -41,17 +41,26 @@ run: demo
 test: install
 	$(BIN)/python -m pytest
 
+# Production on this machine (deploy/prod_local.py): two gunicorn app servers behind nginx (TLS with
+# a self-signed certificate), PostgreSQL (DATABASE_URL, default the local `diary`), Redis (CACHE_URL),
+# the task worker and the scheduler, DEBUG off; one Ctrl-C stops all. PORT=8443 for nginx.
+prod-local: install
+	$(BIN)/python deploy/prod_local.py --port $(if $(filter-out 8000,$(PORT)),$(PORT),8443)
+
 # Benchmarks, not timed tests: the trend module on one patient-year, a therapist's list of
 # 200 patients, the check-in page's weight (gzipped KB) and taps, and the alert load (how often
 # patients see the full-screen alert and therapists a flag raised, before and after CLINICAL.md 1.1), and reminders
-# sent to 10,000 patients through a local push-service stand-in. Each builds its own data
-# (bench_api.py and bench_pages.py in a throwaway test database) and prints figures.
+# sent to 10,000 patients through a local push-service stand-in; and requests per second under wrk
+# against gunicorn in production settings, as ratios to a bare Django view (bench_load.py: needs wrk,
+# PostgreSQL and Redis). Each builds its own data (bench_api.py, bench_pages.py and bench_load.py in
+# a throwaway test database) and prints figures.
 bench: install
 	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
 	$(BIN)/python tests/bench_pages.py
 	$(BIN)/python tests/bench_alerts.py
 	$(BIN)/python tests/bench_reminders.py
+	$(BIN)/python tests/bench_load.py
 
 # A backup of the whole database (pg_dump on PostgreSQL, a consistent copy on SQLite) into
 # backups/, or FILE=...; restoring replaces every row, after asking (diary/backups.py).

@@ -90,11 +90,10 @@ def vapid_private_key() -> str:
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A certificate for localhost and 127.0.0.1, valid for a week."""
     cert, key = folder / "localhost.crt", folder / "localhost.key"
-    subprocess.run(
-        [need("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    names = "subjectAltName=DNS:localhost,IP:127.0.0.1"
+    command = [need("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7", "-subj", "/CN=localhost",
+               "-addext", names, "-keyout", str(key), "-out", str(cert)]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)  # noqa: S603
     return cert, key
 
 
@@ -188,7 +187,7 @@ def mail_sink(folder: Path) -> int:
     return int(server.server_address[1])
 
 
-def environment(args: argparse.Namespace, folder: Path, mail_port: int) -> dict[str, str]:
+def environment(site_port: int, folder: Path, mail_port: int) -> dict[str, str]:
     """Production's settings, with the local stand-ins the module's docstring lists."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TASKS_BACKEND", "SITE_URL"}}
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diary")
@@ -200,7 +199,7 @@ def environment(args: argparse.Namespace, folder: Path, mail_port: int) -> dict[
             "DEBUG": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "SITE_URL": f"https://localhost:{args.port}",
+            "SITE_URL": f"https://localhost:{site_port}",
             "NUM_PROXIES": "1",
             "SECURE_HSTS_SECONDS": "0",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -251,11 +250,11 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        env = environment(args, folder, mail_sink(folder / "mail"))
+        env = environment(args.port, folder, mail_sink(folder / "mail"))
         make_database(env["DATABASE_URL"])
         manage = [PYTHON, "manage.py"]
-        subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
         cert, key = self_signed_certificate(folder)
         conf = nginx_config(folder, args.port, app_ports, cert, key)
 

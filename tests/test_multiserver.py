@@ -254,7 +254,12 @@ def test_one_checkin_sent_to_both_servers_at_once_is_stored_once(servers: Server
         start = threading.Barrier(2)
         answers: dict[int, tuple[int, Any]] = {}
 
-        def send(via: int, body: dict[str, Any] = body, start: threading.Barrier = start) -> None:
+        def send(
+            via: int,
+            body: dict[str, Any] = body,
+            start: threading.Barrier = start,
+            answers: dict[int, tuple[int, Any]] = answers,
+        ) -> None:
             start.wait()
             answers[via] = pat.request(via, "POST", "/api/v1/checkins", body)
 
