@@ -43,9 +43,10 @@ test: install
 
 # Production on this machine (deploy/prod_local.py): two gunicorn app servers behind nginx (TLS with
 # a self-signed certificate), PostgreSQL (DATABASE_URL, default the local `diary`), Redis (CACHE_URL),
-# the task worker and the scheduler, DEBUG off; one Ctrl-C stops all. PORT=8443 for nginx.
+# the task worker and the scheduler, DEBUG off; one Ctrl-C stops all. nginx on https://localhost:8443/
+# (PROD_LOCAL_PORT), the app servers on 8001 and 8002 (PROD_LOCAL_APP_PORTS).
 prod-local: install
-	$(BIN)/python deploy/prod_local.py --port $(if $(filter-out 8000,$(PORT)),$(PORT),8443)
+	$(BIN)/python deploy/prod_local.py
 
 # Benchmarks, not timed tests: the trend module on one patient-year, a therapist's list of
 # 200 patients, the check-in page's weight (gzipped KB) and taps, and the alert load (how often
