@@ -413,6 +413,17 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
         shutil.rmtree(folder, ignore_errors=True)
+        forget_cache_keys(f"bench-load-{os.getpid()}")
+
+
+def forget_cache_keys(prefix: str) -> None:
+    """Remove this run's keys from Redis (rate-limit counters and cached artefacts)."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/0")
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def report(results: dict[str, dict[str, float]], fresh_available: int) -> None:

@@ -272,3 +272,24 @@ def test_one_checkin_sent_to_both_servers_at_once_is_stored_once(servers: Server
         assert answers[0][1]["id"] == answers[1][1]["id"]
         assert CheckIn.objects.filter(client_uuid=body["client_uuid"]).count() == 1
     assert CheckIn.objects.filter(patient=patient).count() == 3
+
+
+def test_the_servers_run_in_production_settings(servers: Servers) -> None:
+    """DEBUG off, as deployed: plain HTTP straight to an app server is sent to HTTPS, and the cookies
+    nginx passes on are __Host- and Secure; a 404 is the plain production page, not Django's debug one."""
+    with closing(http.client.HTTPConnection("127.0.0.1", servers.app_ports[0], timeout=30)) as conn:
+        conn.request("GET", "/login", headers={"Host": f"127.0.0.1:{servers.app_ports[0]}"})
+        response = conn.getresponse()
+        assert response.status == 301
+        assert response.headers["Location"] == f"https://127.0.0.1:{servers.app_ports[0]}/login"
+    context = ssl.create_default_context(cafile=str(servers.certificate))
+    with closing(http.client.HTTPSConnection("localhost", servers.nginx_port, context=context, timeout=30)) as conn:
+        conn.request("GET", "/api/v1/auth/csrf")
+        cookie = conn.getresponse().headers["Set-Cookie"]
+        assert cookie.startswith("__Host-csrftoken=")
+        assert "Secure" in cookie
+    with closing(http.client.HTTPSConnection("localhost", servers.nginx_port, context=context, timeout=30)) as conn:
+        conn.request("GET", "/no-such-page")
+        response = conn.getresponse()
+        assert response.status == 404
+        assert b"DEBUG = True" not in response.read()
