@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test.utils import override_settings
 from django_tasks_db.models import DBTaskResult
 
@@ -147,9 +148,14 @@ def test_refresh_flags_waits_for_the_worker_with_a_progress_bar() -> None:
     stale_diaries(3)
     out, err = io.StringIO(), io.StringIO()
     with time_machine.travel(NOW, tick=True), override_settings(TASKS=DATABASE_TASKS):
-        waiting = threading.Thread(
-            target=call_command, args=("refresh_flags", "--batch", "1"), kwargs={"stdout": out, "stderr": err}
-        )
+
+        def refresh() -> None:
+            try:
+                call_command("refresh_flags", "--batch", "1", stdout=out, stderr=err)
+            finally:
+                connection.close()  # this thread's own connection, or the test database cannot be dropped
+
+        waiting = threading.Thread(target=refresh)
         waiting.start()
         deadline = time.monotonic() + 10
         while DBTaskResult.objects.count() < 3 and time.monotonic() < deadline:
