@@ -51,16 +51,19 @@ prod-local: install
 # Benchmarks, not timed tests: the trend module on one patient-year, a therapist's list of
 # 200 patients, the check-in page's weight (gzipped KB) and taps, and the alert load (how often
 # patients see the full-screen alert and therapists a flag raised, before and after CLINICAL.md 1.1), and reminders
-# sent to 10,000 patients through a local push-service stand-in; and requests per second under wrk
-# against gunicorn in production settings, as ratios to a bare Django view (bench_load.py: needs wrk,
-# PostgreSQL and Redis). Each builds its own data (bench_api.py, bench_pages.py and bench_load.py in
-# a throwaway test database) and prints figures.
+# sent to 10,000 patients through a local push-service stand-in; data at scale (10,000 patients ×
+# 90 days on PostgreSQL: refresh_flags through the worker, the caseload's pages, the size per
+# patient-year; SCALE=1000 for a quick run); and requests per second under wrk against gunicorn in
+# production settings, as ratios to a bare Django view (bench_load.py: needs wrk, PostgreSQL and
+# Redis). Each builds its own data in a throwaway database and prints figures.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/diary
 bench: install
 	$(BIN)/python tests/trends/bench_trends.py
 	$(BIN)/python tests/bench_api.py
 	$(BIN)/python tests/bench_pages.py
 	$(BIN)/python tests/bench_alerts.py
 	$(BIN)/python tests/bench_reminders.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python tests/bench_scale.py
 	$(BIN)/python tests/bench_load.py
 
 # A backup of the whole database (pg_dump on PostgreSQL, a consistent copy on SQLite) into
