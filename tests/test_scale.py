@@ -157,12 +157,13 @@ def test_refresh_flags_waits_for_the_worker_with_a_progress_bar() -> None:
 
         waiting = threading.Thread(target=refresh)
         waiting.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while DBTaskResult.objects.count() < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert DBTaskResult.objects.count() == 3, "the command did not queue its three batches"
         assert out.getvalue() == ""  # still waiting: no worker has run yet
         run_worker()
-        waiting.join(timeout=10)
+        waiting.join(timeout=60)
     assert not waiting.is_alive()
     assert "Flags are up to date for 3 patients." in out.getvalue()
     assert "3/3 patients" in err.getvalue()
