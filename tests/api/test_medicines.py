@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from diary import services
+from diary import medication
 from diary.models import Dose, Medicine
 from tests.conftest import PASSWORD, Api, checkin_body
 
@@ -39,7 +39,7 @@ def dose_body(medicine_id: int, **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def pat_medicine(patient: Any) -> Medicine:
-    return services.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
+    return medication.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
 
 
 def test_it_adds_and_lists_a_patients_own_medicines(patient: Any, other_patient: Any) -> None:
@@ -121,7 +121,7 @@ def test_a_dose_is_stored_once_per_client_uuid(patient: Any, other_patient: Any,
     assert replay.json() == answer
     assert Dose.objects.count() == 1
 
-    olive_medicine = services.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
+    olive_medicine = medication.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
     stolen = Api(other_patient).post("doses", {**body, "medicine_id": olive_medicine.pk})
     assert stolen.status_code == 409
     assert str(pat_medicine.pk) not in stolen.content.decode()
@@ -136,13 +136,13 @@ def test_a_dose_answers_the_open_alerts_as_a_checkin_does(patient: Any, pat_medi
 
 
 def test_a_regular_medicines_dose_is_scheduled_by_default(patient: Any) -> None:
-    regular = services.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
+    regular = medication.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
     assert Api(patient).post("doses", dose_body(regular.pk)).json()["reason"] == "scheduled"
 
 
 def test_it_refuses_another_patients_medicine(patient: Any, other_patient: Any) -> None:
     """medicine_id must be one of the caller's own: another patient's is 400, like one that does not exist."""
-    olive_medicine = services.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
+    olive_medicine = medication.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
     pat = Api(patient)
     theirs = pat.post("doses", dose_body(olive_medicine.pk))
     missing = pat.post("doses", dose_body(olive_medicine.pk + 1000))
@@ -263,7 +263,7 @@ def test_erasing_the_account_erases_medicines_and_doses(patient: Any, pat_medici
 def test_trends_rows_count_as_needed_doses_and_leave_unknown_days_null(patient: Any, pat_medicine: Medicine) -> None:
     """as_needed_doses: the date's count; 0 on a date with a record but no as-needed dose; null on a date with none."""
     pat = Api(patient)
-    regular = services.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
+    regular = medication.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
     pat.post("doses", dose_body(pat_medicine.pk, taken_at=_ago(days=1)))
     pat.post("doses", dose_body(pat_medicine.pk, taken_at=_ago(days=1, minutes=5)))
     pat.post("doses", dose_body(regular.pk, taken_at=_ago(days=2)))
@@ -303,7 +303,7 @@ def test_a_dose_re_judges_the_stored_flags(patient: Any, therapist: Any, pat_med
 def test_the_exports_include_medicines_and_doses(patient: Any, pat_medicine: Medicine) -> None:
     """JSON has both lists; the CSV has a row per medicine and dose, free text made inert for spreadsheets."""
     pat = Api(patient)
-    formula = services.medicine_create(patient=patient, name="=HYPERLINK(1)", kind="regular")
+    formula = medication.medicine_create(patient=patient, name="=HYPERLINK(1)", kind="regular")
     pat.post("checkins", checkin_body())
     dose = pat.post("doses", dose_body(pat_medicine.pk, amount="+2 tablets")).json()
     pat.patch(f"doses/{dose['id']}", {"relief": "some"})

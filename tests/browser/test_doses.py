@@ -13,7 +13,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from diary import services
+from diary import medication
 from diary.models import Dose
 from tests.browser.support import make_patient, outbox_items, sign_in, status, wait_for_worker, wait_until
 from tests.browser.test_smoke import assert_accessible
@@ -22,8 +22,8 @@ from tests.browser.test_smoke import assert_accessible
 @pytest.mark.browser
 def test_a_dose_logged_offline_in_three_taps_arrives_once(page: Page, live_server: Any, transactional_db: Any) -> None:
     pat = make_patient()
-    services.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
-    morphine = services.medicine_create(patient=pat, name="Morphine", strength="10 mg", kind="as_needed")
+    medication.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    morphine = medication.medicine_create(patient=pat, name="Morphine", strength="10 mg", kind="as_needed")
     sign_in(page, live_server.url)
     wait_for_worker(page)
     page.context.set_offline(True)
@@ -56,7 +56,7 @@ def test_the_relief_question_appears_30_minutes_after_a_dose(
     page: Page, live_server: Any, transactional_db: Any
 ) -> None:
     pat = make_patient()
-    services.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    medication.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
     sign_in(page, live_server.url)
     page.get_by_text("I took a pain reliever").click()
     page.get_by_role("button", name="Save dose").click()
