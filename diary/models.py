@@ -544,6 +544,7 @@ class DeliveryKind(models.TextChoices):
     REMINDER = "reminder", "Reminder at a chosen time"
     MISSED_NUDGE = "missed_nudge", "Nudge after missed days"
     TEST = "test", "Test asked for on the settings page"
+    RELIEF_QUESTION = "relief_question", "Did an as-needed dose help?"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -563,6 +564,8 @@ class ReminderDelivery(models.Model):
     scheduler creates the row (a second run, or a second worker, finds it taken), and a sender sends
     only after moving it from pending to sending in one UPDATE, which exactly one of them wins.
     A missed-days nudge is keyed by the date it is due and midnight, so it goes once per spell.
+    A relief question ("did it help?") is keyed by the local moment it is due and names its dose,
+    so it goes once per dose, and goes with the dose when the dose is deleted.
     """
 
     patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_deliveries")
@@ -579,6 +582,8 @@ class ReminderDelivery(models.Model):
     # The subscriptions that accepted this reminder, so a retry does not send it to them again.
     sent_to = models.JSONField(default=list, blank=True)
     emailed = models.BooleanField(default=False)
+    # The as-needed dose a relief question asks about; null for every other kind.
+    dose = models.ForeignKey("Dose", on_delete=models.CASCADE, null=True, blank=True, related_name="relief_questions")
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 
@@ -588,6 +593,7 @@ class ReminderDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["patient", "kind", "local_date", "local_time"], name="reminder_delivery_once"
             ),
+            models.UniqueConstraint(fields=["dose"], condition=Q(dose__isnull=False), name="relief_question_once"),
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="reminder_delivery_due")]
 
