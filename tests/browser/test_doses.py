@@ -1,17 +1,19 @@
-"""A pain reliever logged from the check-in page in three taps, offline too, and "Did it help?" later.
+"""A pain reliever logged from the check-in page in three taps, offline too, and "Did it help?" later;
+a dose the diary refuses stays on the phone, shown, until deleted.
 
 Pat is a patient with two medicines she takes when she needs them, on her phone.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from diary import medication
 from diary.models import Dose
@@ -73,3 +75,80 @@ def test_the_relief_question_appears_30_minutes_after_a_dose(
         question.get_by_role("button", name="Quite a lot").click()
         expect(status(page)).to_contain_text("Thank you. Saved for Oxycodone 5 mg: quite a lot.")
     assert Dose.objects.get().relief == "good"
+
+
+# --- a dose the diary refuses is shown, with the diary's words, until deleted ------------------------------
+
+DOSES_API = re.compile(r"/api/v1/doses/?(\?.*)?$")
+REFUSED_DOSES = "Doses your diary did not accept"
+
+
+def log_dose(page: Page, label: str) -> None:
+    page.get_by_text("I took a pain reliever").click()
+    page.get_by_label(label).check()
+    page.get_by_role("button", name="Save dose").click()
+
+
+@pytest.mark.browser
+def test_a_dose_the_diary_refuses_is_shown_with_its_words_until_deleted(
+    page: Page, live_server: Any, transactional_db: Any
+) -> None:
+    """Logged offline; the medicine is taken off the list before the phone is back online, so the
+    diary answers 400. The dose stays on the phone, shown with the diary's reason, after a reload
+    too (when the page has no dose form any more), until Pat deletes it."""
+    pat = make_patient()
+    oxycodone = medication.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    sign_in(page, live_server.url)
+    wait_for_worker(page)
+    page.context.set_offline(True)
+    log_dose(page, "Oxycodone 5 mg")
+    expect(status(page)).to_contain_text("Oxycodone 5 mg: saved on this phone, will send when online.")
+    assert medication.medicine_delete(medicine=oxycodone)  # no doses in the diary: deleted outright
+
+    page.context.set_offline(False)
+    refused = page.get_by_role("region", name=REFUSED_DOSES)
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("Oxycodone 5 mg, taken")
+    expect(refused).to_contain_text("Medicine: Choose one of your own medicines.")
+    expect(page.get_by_role("region", name="Check-ins that need your attention")).to_be_hidden()
+    [kept] = outbox_items(page, pat)
+    assert (kept["kind"], kept["state"], kept["problem"]["status"]) == ("dose", "attention", 400)
+    assert Dose.objects.count() == 0
+
+    page.reload()
+    expect(page.get_by_text("I took a pain reliever")).to_have_count(0)
+    expect(refused).to_contain_text("Medicine: Choose one of your own medicines.")
+    assert_accessible(page)
+    refused.get_by_role("button", name=re.compile("^Delete dose of")).click()
+    expect(status(page)).to_contain_text("Dose deleted from this phone.")
+    expect(refused).to_be_hidden()
+    wait_until(page, lambda: not outbox_items(page, pat))
+    assert Dose.objects.count() == 0
+
+
+@pytest.mark.browser
+def test_a_dose_refused_with_409_is_explained_in_plain_words_and_kept(
+    page: Page, live_server: Any, transactional_db: Any
+) -> None:
+    """A 409 (the reference is another's) is said plainly; nothing is deleted unasked, and a waiting
+    check-in is not mixed up with it."""
+    pat = make_patient()
+    medication.medicine_create(patient=pat, name="Morphine", strength="10 mg", kind="as_needed")
+    sign_in(page, live_server.url)
+    wait_for_worker(page)
+
+    def conflict(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=409, json={"detail": "This client_uuid is already used."})
+        else:
+            route.fallback()
+
+    page.context.route(DOSES_API, conflict)
+    log_dose(page, "Morphine 10 mg")
+    refused = page.get_by_role("region", name=REFUSED_DOSES)
+    expect(refused).to_contain_text("Morphine 10 mg, taken")
+    expect(refused).to_contain_text("Your diary could not accept this dose's reference.")
+    expect(refused.get_by_role("listitem").filter(has=page.get_by_role("heading"))).to_have_count(1)
+    page.wait_for_timeout(500)
+    assert [item["state"] for item in outbox_items(page, pat)] == ["attention"]
+    assert Dose.objects.count() == 0
