@@ -333,7 +333,9 @@ class FlagAcknowledgement(models.Model):
     at = models.DateTimeField(default=now)
     note = models.TextField(max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
     # What the flag showed when it was acknowledged: evidence that is worse or different raises it again.
-    checkin_ids = models.JSONField(default=list)
+    # The check-ins behind it, and the doses behind a medicine flag (whose check-ins are none).
+    checkin_ids = models.JSONField(default=list, blank=True)
+    dose_ids = models.JSONField(default=list, blank=True)
     level = models.CharField(max_length=16, choices=FlagLevel.choices, blank=True)
     symptoms = models.JSONField(default=list, blank=True)
     peak = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -272,3 +272,24 @@ def test_the_relief_answer_must_be_one_of_four_and_the_patients_own(patient: Any
     assert submit(olive, f"/doses/{dose.pk}/relief", {"relief": "none"}, form_page="/").status_code == 404
     dose.refresh_from_db()
     assert dose.relief is None
+
+
+def test_the_therapist_acknowledges_a_medicine_flag_on_the_patients_page(patient: Any, therapist: Any) -> None:
+    """The form on Thea's page of Pat is taken (it answered with an error while acknowledgements kept
+    check-ins only), and a further dose the next hour leaves the flag acknowledged."""
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
+    for day in (18, 19):
+        for hour in range(4):
+            taken = datetime(2026, 3, day, 8 + hour, 0, tzinfo=UTC)
+            with time_machine.travel(taken + timedelta(minutes=1), tick=False):
+                medication.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=taken)
+    url = f"/patients/{patient.pk}/flags/rescue_doses_high/acknowledge"
+    with time_machine.travel(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), tick=False):
+        client = signed_in(therapist)
+        assert url in text(client.get(f"/patients/{patient.pk}"))
+        response = submit(client, url, {"note": "Asked the GP to review"}, form_page=f"/patients/{patient.pk}")
+        assert response.status_code == 302
+        taken = timezone.now() - timedelta(minutes=5)
+        medication.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=taken)
+        page = text(client.get(f"/patients/{patient.pk}"))
+    assert "Acknowledged by" in page and url not in page
