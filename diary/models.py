@@ -705,6 +705,8 @@ class Dose(models.Model):
         indexes = [
             models.Index(fields=["patient", "-taken_at"], name="dose_patient_time"),
             models.Index(fields=["patient", "local_date"], name="dose_patient_day"),
+            # The scheduler's relief questions (diary/reminders.py): the last hours' unanswered doses, every minute.
+            models.Index(fields=["taken_at"], condition=Q(relief__isnull=True), name="dose_unanswered_time"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -193,6 +193,7 @@ def due_relief_questions(now: datetime, *, patient_ids: list[int] | None = None)
     if patient_ids is not None:
         doses = doses.filter(patient_id__in=patient_ids)
     due: list[Due] = []
+    doses = doses.order_by()  # any order: the rows are keyed, and the senders take them by due_at
     for dose_id, patient_id, zone_name, taken_at in doses.values_list(
         "pk", "patient_id", "patient__timezone", "taken_at"
     ):
