@@ -6,6 +6,7 @@ Pat is a patient with two medicines she takes when she needs them, on her phone.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -13,11 +14,12 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import timezone
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from diary import medication
+from diary import medication, reminders
 from diary.models import Dose
 from tests.browser.support import make_patient, outbox_items, sign_in, status, wait_for_worker, wait_until
+from tests.browser.test_push import NOTIFICATIONS, registration_id
 from tests.browser.test_smoke import assert_accessible
 
 
@@ -152,3 +154,69 @@ def test_a_dose_refused_with_409_is_explained_in_plain_words_and_kept(
     page.wait_for_timeout(500)
     assert [item["state"] for item in outbox_items(page, pat)] == ["attention"]
     assert Dose.objects.count() == 0
+
+
+# --- the relief question's push, tapped while the home page is open ------------------------------------------
+
+CLICK_THE_NOTIFICATION = """async () => {
+    const [notification] = await self.registration.getNotifications();
+    try {
+        self.dispatchEvent(new NotificationEvent("notificationclick", { notification }));
+    } catch (error) {
+        // waitUntil refuses an event the browser did not send; the handler has started by then.
+    }
+}"""
+
+
+def tap_the_relief_push(page: Page, context: BrowserContext, base_url: str) -> None:
+    """The push the server sends 30 minutes after the dose (diary/reminders.py), shown and tapped."""
+    cdp = context.new_cdp_session(page)
+    data = json.dumps(reminders.payload("relief_question"))
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": base_url, "registrationId": registration_id(page, cdp), "data": data},
+    )
+    wait_until(page, lambda: page.evaluate(NOTIFICATIONS))
+    # No DevTools command clicks a notification: the worker is handed the click event as the browser would.
+    context.service_workers[0].evaluate(CLICK_THE_NOTIFICATION)
+
+
+@pytest.mark.browser
+def test_tapping_the_relief_push_shows_the_question_on_the_open_home_page(
+    page: Page, context: BrowserContext, live_server: Any, transactional_db: Any
+) -> None:
+    """The home page was loaded before the question came due; the tap loads it afresh, and it asks."""
+    pat = make_patient()
+    medication.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    sign_in(page, live_server.url)
+    wait_for_worker(page)
+    log_dose(page, "Oxycodone 5 mg")
+    wait_until(page, lambda: Dose.objects.count() == 1)
+    with time_machine.travel(timezone.now() + timedelta(minutes=35)):
+        expect(page.get_by_role("group", name="Did the Oxycodone help?")).to_have_count(0)
+        tap_the_relief_push(page, context, live_server.url)
+        expect(page.get_by_role("group", name="Did the Oxycodone help?")).to_be_visible()
+    assert page.url == f"{live_server.url}/"
+
+
+@pytest.mark.browser
+def test_tapping_the_relief_push_never_loses_answers_being_typed(
+    page: Page, context: BrowserContext, live_server: Any, transactional_db: Any
+) -> None:
+    """Halfway through a check-in, the tap brings the page forward as it is: the answer stays, unsaved."""
+    pat = make_patient()
+    medication.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    sign_in(page, live_server.url)
+    wait_for_worker(page)
+    log_dose(page, "Oxycodone 5 mg")
+    wait_until(page, lambda: Dose.objects.count() == 1)
+    pain = page.get_by_role("group", name="Pain right now").get_by_role("radio", name=re.compile(r"^6\b"))
+    pain.check()
+    with time_machine.travel(timezone.now() + timedelta(minutes=35)):
+        tap_the_relief_push(page, context, live_server.url)
+        wait_until(page, lambda: not page.evaluate(NOTIFICATIONS))
+        page.wait_for_timeout(1000)
+        expect(pain).to_be_checked()
+        expect(page.get_by_role("group", name="Did the Oxycodone help?")).to_have_count(0)

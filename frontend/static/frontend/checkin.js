@@ -531,6 +531,16 @@ capEarlierTime();
 form.elements.recorded_at.addEventListener("focus", capEarlierTime);
 setInterval(capEarlierTime, 60 * 1000);
 
+// A tapped reminder focuses this page when it is open already (sw.js). Loaded afresh, it shows what
+// came due since, such as "Did the <medicine> help?"; never when that would lose answers typed here.
+let typed = false;
+document.addEventListener("input", () => { typed = true; });
+if ("serviceWorker" in navigator && !shell) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "notification-opened" && !typed && navigator.onLine) location.reload();
+  });
+}
+
 if ("indexedDB" in self && self.crypto && crypto.randomUUID) {
   form.addEventListener("submit", save);
   deviceAlert.querySelector("[data-device-alert-close]").addEventListener("click", closeEmergency);
