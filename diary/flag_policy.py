@@ -64,6 +64,7 @@ class Acknowledged:
     on: date
     follow_up_on: date | None  # None: made before version 1.1, which covered exactly the check-ins it saw
     checkin_ids: frozenset[int] = frozenset()
+    dose_ids: frozenset[int] = frozenset()
 
 
 def symptoms_of(flag: Mapping[str, Any]) -> frozenset[str]:
@@ -84,7 +85,11 @@ def worse_or_different(flag: Mapping[str, Any], seen: Seen) -> bool:
 def still_covers(ack: Acknowledged, flag: Mapping[str, Any], as_of: date) -> bool:
     """Whether an acknowledgement still covers a flag as it stands on `as_of` (the patient's today)."""
     if ack.follow_up_on is None:
-        return set(flag["evidence"].get("checkin_ids", ())) <= ack.checkin_ids
+        evidence = flag["evidence"]
+        return (
+            set(evidence.get("checkin_ids", ())) <= ack.checkin_ids
+            and set(evidence.get("dose_ids", ())) <= ack.dose_ids
+        )
     if as_of > ack.follow_up_on:
         return False
     if date.fromisoformat(str(flag["since"])) > ack.on:

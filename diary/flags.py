@@ -274,6 +274,7 @@ def flag_acknowledge(
         code=code,
         note=note,
         checkin_ids=sorted(flag["evidence"].get("checkin_ids", [])),
+        dose_ids=sorted(flag["evidence"].get("dose_ids", [])),
         level=flag["level"],
         symptoms=sorted(flag_policy.symptoms_of(flag)),
         peak=flag.get("peak"),
@@ -304,6 +305,7 @@ ACK_FIELDS = (
     "at",
     "note",
     "checkin_ids",
+    "dose_ids",
     "level",
     "symptoms",
     "peak",
@@ -354,6 +356,7 @@ def _with_acknowledgement(
             on=acknowledged_on(ack.at, patient),
             follow_up_on=ack.follow_up_on,
             checkin_ids=frozenset(ack.checkin_ids),
+            dose_ids=frozenset(ack.dose_ids),
         )
         if flag_policy.still_covers(seen, flag, as_of):
             acknowledged = {

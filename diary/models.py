@@ -333,7 +333,9 @@ class FlagAcknowledgement(models.Model):
     at = models.DateTimeField(default=now)
     note = models.TextField(max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
     # What the flag showed when it was acknowledged: evidence that is worse or different raises it again.
-    checkin_ids = models.JSONField(default=list)
+    # The check-ins behind it, and the doses behind a medicine flag (whose check-ins are none).
+    checkin_ids = models.JSONField(default=list, blank=True)
+    dose_ids = models.JSONField(default=list, blank=True)
     level = models.CharField(max_length=16, choices=FlagLevel.choices, blank=True)
     symptoms = models.JSONField(default=list, blank=True)
     peak = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -544,6 +546,7 @@ class DeliveryKind(models.TextChoices):
     REMINDER = "reminder", "Reminder at a chosen time"
     MISSED_NUDGE = "missed_nudge", "Nudge after missed days"
     TEST = "test", "Test asked for on the settings page"
+    RELIEF_QUESTION = "relief_question", "Did an as-needed dose help?"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -563,6 +566,8 @@ class ReminderDelivery(models.Model):
     scheduler creates the row (a second run, or a second worker, finds it taken), and a sender sends
     only after moving it from pending to sending in one UPDATE, which exactly one of them wins.
     A missed-days nudge is keyed by the date it is due and midnight, so it goes once per spell.
+    A relief question ("did it help?") is keyed by the local moment it is due and names its dose,
+    so it goes once per dose, and goes with the dose when the dose is deleted.
     """
 
     patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_deliveries")
@@ -579,6 +584,8 @@ class ReminderDelivery(models.Model):
     # The subscriptions that accepted this reminder, so a retry does not send it to them again.
     sent_to = models.JSONField(default=list, blank=True)
     emailed = models.BooleanField(default=False)
+    # The as-needed dose a relief question asks about; null for every other kind.
+    dose = models.ForeignKey("Dose", on_delete=models.CASCADE, null=True, blank=True, related_name="relief_questions")
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 
@@ -588,6 +595,7 @@ class ReminderDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["patient", "kind", "local_date", "local_time"], name="reminder_delivery_once"
             ),
+            models.UniqueConstraint(fields=["dose"], condition=Q(dose__isnull=False), name="relief_question_once"),
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="reminder_delivery_due")]
 
@@ -697,6 +705,8 @@ class Dose(models.Model):
         indexes = [
             models.Index(fields=["patient", "-taken_at"], name="dose_patient_time"),
             models.Index(fields=["patient", "local_date"], name="dose_patient_day"),
+            # The scheduler's relief questions (diary/reminders.py): the last hours' unanswered doses, every minute.
+            models.Index(fields=["taken_at"], condition=Q(relief__isnull=True), name="dose_unanswered_time"),
         ]
         constraints = [
             models.CheckConstraint(

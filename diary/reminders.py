@@ -10,8 +10,13 @@ Two steps, both safe to run in several processes at once:
    emails them. 404/410 removes a subscription; 429 and 5xx leave the row to be tried again by a
    later run, with back-off, while it is still less than 30 minutes late.
 
+The relief question of issue 14 ("Did the <medicine> help?") goes the same way: the scheduler
+creates one row per as-needed dose left unanswered, due 30 minutes after it was taken and sent
+before it is 60 minutes old, by push only, to patients who turned reminders on with push.
+
 What leaves the server says nothing about health and carries no name: the lock screen of a shared
-phone, or an email read over a shoulder, says only that it is time for a check-in.
+phone, or an email read over a shoulder, says only that it is time for a check-in, or that the
+diary has a question (never which medicine, nor that there is one).
 """
 
 from __future__ import annotations
@@ -28,17 +33,19 @@ import requests
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 from pywebpush import WebPushException, webpush
 
-from diary import push, trends
+from diary import push, selectors, trends
 from diary.models import (
     CheckIn,
     DeliveryKind,
     DeliveryStatus,
+    Dose,
+    MedicineKind,
     PushSubscription,
     ReminderDelivery,
     ReminderSettings,
@@ -52,6 +59,9 @@ TITLE = "Time for your check-in"
 BODY = "How are you today? A check-in takes a minute."
 NUDGE_BODY = "It has been a few days. A check-in takes a minute, whenever you are ready."
 TEST_BODY = "This is a test. Your reminders will look like this."
+# The relief question: neutral words, since a lock screen is read by others too.
+QUESTION_TITLE = "A quick question from your diary"
+QUESTION_BODY = "One tap to answer, whenever you open your diary."
 EMAIL_SUBJECT = "Time for your check-in"
 
 # A reminder later than this is dropped and recorded as missed (API.md 1.1).
@@ -68,6 +78,11 @@ PUSH_TIMEOUT_SECONDS = 10
 # The nudge goes at the patient's first reminder time, or this one when they have none.
 NUDGE_DEFAULT_TIME = time(20, 0)
 NUDGE_KEY_TIME = time(0, 0)
+# The relief question is due when the home page starts asking it, and LATE_LIMIT later it is
+# dropped: asked 30–60 minutes after the dose (API.md 1.1). A dose entered later than that is
+# asked about on the next visit only.
+RELIEF_ASKED_AFTER = selectors.RELIEF_ASKED_AFTER
+RELIEF_LATEST = RELIEF_ASKED_AFTER + LATE_LIMIT
 
 
 # --- when a reminder is due -------------------------------------------------------
@@ -105,6 +120,7 @@ class Due:
     local_date: date
     local_time: time
     due_at: datetime
+    dose_id: int | None = None
 
 
 def _parse_time(value: str) -> time:
@@ -157,6 +173,46 @@ def due_reminders(now: datetime, *, patient_ids: list[int] | None = None) -> lis
     return due
 
 
+def due_relief_questions(now: datetime, *, patient_ids: list[int] | None = None) -> list[Due]:
+    """One relief question for each unanswered as-needed dose whose question fell due in the last
+    LOOKBACK hours, for patients with reminders on by push and a phone to push to.
+
+    A dose entered more than RELIEF_LATEST after it was taken gets none: the next visit asks.
+    """
+    doses = Dose.objects.filter(
+        relief__isnull=True,
+        medicine__kind=MedicineKind.AS_NEEDED,
+        taken_at__gt=now - LOOKBACK - RELIEF_ASKED_AFTER,
+        taken_at__lte=now - RELIEF_ASKED_AFTER,
+        created_at__lte=F("taken_at") + RELIEF_LATEST,
+        patient__is_active=True,
+        patient__role=Role.PATIENT,
+        patient__reminder_settings__enabled=True,
+        patient__reminder_settings__push=True,
+    ).filter(Exists(PushSubscription.objects.filter(patient_id=OuterRef("patient_id"))))
+    if patient_ids is not None:
+        doses = doses.filter(patient_id__in=patient_ids)
+    due: list[Due] = []
+    doses = doses.order_by()  # any order: the rows are keyed, and the senders take them by due_at
+    for dose_id, patient_id, zone_name, taken_at in doses.values_list(
+        "pk", "patient_id", "patient__timezone", "taken_at"
+    ):
+        due_at = taken_at + RELIEF_ASKED_AFTER
+        # Keyed to the microsecond: two doses logged at one instant share a question, and the page asks both.
+        local = due_at.astimezone(_zone(zone_name))
+        due.append(
+            Due(
+                patient_id,
+                DeliveryKind.RELIEF_QUESTION,
+                local.date(),
+                local.time().replace(tzinfo=None),
+                due_at,
+                dose_id,
+            )
+        )
+    return due
+
+
 def reminders_schedule(now: datetime, *, patient_ids: list[int] | None = None) -> list[int]:
     """Record what fell due, and return the ids of the deliveries a sender should take now.
 
@@ -164,11 +220,10 @@ def reminders_schedule(now: datetime, *, patient_ids: list[int] | None = None) -
     already 30 minutes late are created as missed; pending ones that went past the limit without
     a sender (a crash, a stopped worker) become missed too, and retries past it failed.
     """
-    existing = set(
-        ReminderDelivery.objects.filter(due_at__gt=now - LOOKBACK).values_list(
-            "patient_id", "kind", "local_date", "local_time"
-        )
-    )
+    recent = ReminderDelivery.objects.filter(due_at__gt=now - LOOKBACK)
+    existing = set(recent.values_list("patient_id", "kind", "local_date", "local_time"))
+    # A dose's question once, even if a change of zone has moved its local key since.
+    asked = set(recent.filter(dose__isnull=False).values_list("dose_id", flat=True))
     new = [
         ReminderDelivery(
             patient_id=due.patient_id,
@@ -176,12 +231,13 @@ def reminders_schedule(now: datetime, *, patient_ids: list[int] | None = None) -
             local_date=due.local_date,
             local_time=due.local_time,
             due_at=due.due_at,
+            dose_id=due.dose_id,
             status=DeliveryStatus.MISSED if now - due.due_at >= LATE_LIMIT else DeliveryStatus.PENDING,
             created_at=now,
             updated_at=now,
         )
-        for due in due_reminders(now, patient_ids=patient_ids)
-        if (due.patient_id, due.kind, due.local_date, due.local_time) not in existing
+        for due in [*due_reminders(now, patient_ids=patient_ids), *due_relief_questions(now, patient_ids=patient_ids)]
+        if (due.patient_id, due.kind, due.local_date, due.local_time) not in existing and due.dose_id not in asked
     ]
     ReminderDelivery.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
     ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING, due_at__lte=now - LATE_LIMIT).update(
@@ -205,7 +261,10 @@ def reminders_schedule(now: datetime, *, patient_ids: list[int] | None = None) -
 
 
 def payload(kind: str) -> dict[str, str]:
-    """What the phone shows: no health data, no name (API.md 1.1)."""
+    """What the phone shows: no health data, no name (API.md 1.1). The home page is where the
+    relief question is asked, so every kind opens it."""
+    if kind == DeliveryKind.RELIEF_QUESTION:
+        return {"title": QUESTION_TITLE, "body": QUESTION_BODY, "url": "/"}
     body = {DeliveryKind.MISSED_NUDGE: NUDGE_BODY, DeliveryKind.TEST: TEST_BODY}.get(DeliveryKind(kind), BODY)
     return {"title": TITLE, "body": body, "url": "/"}
 
@@ -306,7 +365,17 @@ def _still_wanted(delivery: ReminderDelivery, reminder_settings: ReminderSetting
         return delivery.patient.is_active  # asked for just now, whatever the settings
     if not reminder_settings.enabled or not delivery.patient.is_active:
         return False
+    if delivery.kind == DeliveryKind.RELIEF_QUESTION:
+        # Asked on every attempt: an answer given meanwhile, or push turned off, ends it.
+        return reminder_settings.push and _relief_unanswered(delivery)
     return delivery.attempts > 1 or not _checked_in_recently(delivery, now)
+
+
+def _relief_unanswered(delivery: ReminderDelivery) -> bool:
+    """The dose asked about still waits for its answer (a deleted dose takes its question with it)."""
+    if delivery.dose_id is None:
+        return False
+    return Dose.objects.filter(pk=delivery.dose_id, relief__isnull=True, medicine__kind=MedicineKind.AS_NEEDED).exists()
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:
@@ -340,15 +409,19 @@ def reminder_deliver(delivery_id: int, now: datetime | None = None, *, session: 
     delivery.status = status
     delivery.updated_at = now
     delivery.save(update_fields=["status", "channel", "sent_to", "emailed", "next_attempt_at", "updated_at"])
-    logger.info(
-        "Reminder %s for patient %s (%s %s): %s %s",
-        delivery.pk,
-        delivery.patient_id,
-        delivery.local_date,
-        delivery.local_time,
-        status,
-        delivery.channel,
-    )
+    if delivery.kind == DeliveryKind.RELIEF_QUESTION:
+        # Neither the kind nor the time: together they would say when a pain medicine was taken.
+        logger.info("Reminder %s for patient %s: %s %s", delivery.pk, delivery.patient_id, status, delivery.channel)
+    else:
+        logger.info(
+            "Reminder %s for patient %s (%s %s): %s %s",
+            delivery.pk,
+            delivery.patient_id,
+            delivery.local_date,
+            delivery.local_time,
+            status,
+            delivery.channel,
+        )
     return str(status)
 
 
@@ -366,7 +439,10 @@ def _send(
     delivery.sent_to = [*delivery.sent_to, *outcome.accepted]
     pushed = bool(delivery.sent_to)
     # Email as chosen, or as the fallback when no phone took it and none is only waiting to retry.
-    wants_email = reminder_settings.email or (not pushed and not outcome.transient)
+    # Not the relief question: it is a push's quick tap, and the next visit asks it anyway.
+    wants_email = delivery.kind != DeliveryKind.RELIEF_QUESTION and (
+        reminder_settings.email or (not pushed and not outcome.transient)
+    )
     if wants_email and not delivery.emailed:
         _email(delivery)
         delivery.emailed = True

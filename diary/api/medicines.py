@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary import selectors, services
+from diary import medication, selectors
 from diary.api.checkins import LIST_PARAMETERS, CheckinPagination, DateRangeSerializer
 from diary.api.common import (
     AwareDateTimeField,
@@ -80,7 +80,7 @@ class MedicineListCreateView(APIView):
         """Add a medicine to the caller's list."""
         serializer = MedicineFields(data=request.data)
         serializer.is_valid(raise_exception=True)
-        medicine = services.medicine_create(patient=request.user, **serializer.validated_data)
+        medicine = medication.medicine_create(patient=request.user, **serializer.validated_data)
         return Response(MedicineOutput(medicine).data, status=status.HTTP_201_CREATED)
 
 
@@ -103,7 +103,7 @@ class MedicineDetailView(APIView):
         medicine = selectors.own_medicine(request.user, medicine_id)
         serializer = self.MedicineUpdate(data=request.data)
         serializer.is_valid(raise_exception=True)
-        medicine = services.medicine_update(medicine=medicine, **serializer.validated_data)
+        medicine = medication.medicine_update(medicine=medicine, **serializer.validated_data)
         return Response(MedicineOutput(medicine).data)
 
     @extend_schema(
@@ -114,7 +114,7 @@ class MedicineDetailView(APIView):
     def delete(self, request: Any, medicine_id: int) -> Response:
         """Take a medicine off the caller's list."""
         medicine = selectors.own_medicine(request.user, medicine_id)
-        services.medicine_delete(medicine=medicine)
+        medication.medicine_delete(medicine=medicine)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -193,8 +193,8 @@ class DoseListCreateView(APIView):
         serializer = self.DoseCreate(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            result = services.dose_create(patient=request.user, **serializer.validated_data)
-        except services.DoseUuidConflict:
+            result = medication.dose_create(patient=request.user, **serializer.validated_data)
+        except medication.DoseUuidConflict:
             return Response(
                 {"detail": "This client_uuid is already in use. Make a new one for a new dose."},
                 status=status.HTTP_409_CONFLICT,
@@ -229,13 +229,13 @@ class DoseDetailView(APIView):
         dose = selectors.own_dose(request.user, dose_id)
         serializer = self.DoseUpdate(data=request.data)
         serializer.is_valid(raise_exception=True)
-        dose = services.dose_update(dose=dose, relief=serializer.validated_data["relief"])
+        dose = medication.dose_update(dose=dose, relief=serializer.validated_data["relief"])
         return Response(DoseOutput(dose).data)
 
     @extend_schema(operation_id="doses_delete", responses={204: None, **errors(401, 403, 404)})
     def delete(self, request: Any, dose_id: int) -> Response:
         """Delete one of the caller's own doses."""
-        services.dose_delete(dose=selectors.own_dose(request.user, dose_id))
+        medication.dose_delete(dose=selectors.own_dose(request.user, dose_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from diary import flag_policy, selectors, services
+from diary import flag_policy, medication, selectors, services
 from diary.flags import alerts_for, flags_for
 from diary.models import Relief
 from frontend.access import patient_page, signed_in_page
@@ -99,13 +99,13 @@ def dose_log(request: HttpRequest) -> HttpResponse:
     form = DoseForm(request.POST, medicines=selectors.as_needed_medicines_of(patient))
     if form.is_valid():
         try:
-            result = services.dose_create(
+            result = medication.dose_create(
                 patient=patient,
                 client_uuid=form.cleaned_data["client_uuid"],
                 medicine_id=form.cleaned_data["medicine_id"],
                 taken_at=form.cleaned_data["taken_at"] or timezone.now(),
             )
-        except services.DoseUuidConflict:
+        except medication.DoseUuidConflict:
             # Only a tampered form gets here; give it a fresh key and keep the answers.
             data = request.POST.copy()
             data["client_uuid"] = str(uuid4())
@@ -129,7 +129,7 @@ def dose_relief(request: HttpRequest, dose_id: int) -> HttpResponse:
     dose = selectors.own_dose(request.user, dose_id)
     form = ReliefForm(request.POST)
     if form.is_valid():
-        services.dose_update(dose=dose, relief=form.cleaned_data["relief"])
+        medication.dose_update(dose=dose, relief=form.cleaned_data["relief"])
         messages.success(request, f"Thank you. Saved for {dose.medicine.label}: {Relief(dose.relief).label.lower()}.")
     else:
         messages.error(request, "Choose how much it helped, from the four answers.")

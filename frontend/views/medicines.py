@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from diary import selectors, services
+from diary import medication, selectors
 from diary.models import Medicine
 from frontend.access import patient_page
 from frontend.forms import MedicineForm, MedicineRenameForm
@@ -29,7 +29,7 @@ def medicines(request: HttpRequest) -> HttpResponse:
     form = MedicineForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            medicine = services.medicine_create(patient=request.user, **form.cleaned_data)
+            medicine = medication.medicine_create(patient=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -46,7 +46,7 @@ def medicine_rename(request: HttpRequest, medicine_id: int) -> HttpResponse:
     form = MedicineRenameForm(request.POST, prefix=_rename_prefix(medicine))
     if form.is_valid():
         try:
-            services.medicine_update(medicine=medicine, **form.cleaned_data)
+            medication.medicine_update(medicine=medicine, **form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -61,7 +61,7 @@ def medicine_active(request: HttpRequest, medicine_id: int) -> HttpResponse:
     """ "I have stopped taking it" / "I take it again": the medicine and its doses stay in the diary."""
     medicine = selectors.own_medicine(request.user, medicine_id)
     active = request.POST.get("active") == "1"
-    services.medicine_update(medicine=medicine, active=active)
+    medication.medicine_update(medicine=medicine, active=active)
     if active:
         messages.success(request, f"{medicine.label} is on your list of medicines you take.")
     else:

@@ -20,7 +20,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from diary import consent, flags, services
+from diary import consent, flags, medication
 from diary.models import CareLink, CheckIn, Dose, PushSubscription, User
 from tests.api.test_flags import assert_stored_flags_are_fresh
 from tests.api.test_medicines import dose_body
@@ -92,7 +92,7 @@ def test_it_stores_one_checkin_when_the_same_send_arrives_at_once(patient: Any) 
 
 def test_it_stores_one_dose_when_the_same_send_arrives_at_once(patient: Any) -> None:
     """Doses are idempotent exactly like check-ins (API.md 1.1): one 201, the rest 200 with the same row."""
-    medicine = services.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
+    medicine = medication.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
     body = dose_body(medicine.pk)
     clients = [ready_client(patient) for _ in range(THREADS)]
 

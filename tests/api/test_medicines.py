@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from diary import services
-from diary.models import Dose, Medicine
+from diary import flag_policy, medication
+from diary.models import Dose, FlagAcknowledgement, Medicine
 from tests.conftest import PASSWORD, Api, checkin_body
 
 
@@ -39,7 +40,7 @@ def dose_body(medicine_id: int, **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def pat_medicine(patient: Any) -> Medicine:
-    return services.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
+    return medication.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
 
 
 def test_it_adds_and_lists_a_patients_own_medicines(patient: Any, other_patient: Any) -> None:
@@ -121,7 +122,7 @@ def test_a_dose_is_stored_once_per_client_uuid(patient: Any, other_patient: Any,
     assert replay.json() == answer
     assert Dose.objects.count() == 1
 
-    olive_medicine = services.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
+    olive_medicine = medication.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
     stolen = Api(other_patient).post("doses", {**body, "medicine_id": olive_medicine.pk})
     assert stolen.status_code == 409
     assert str(pat_medicine.pk) not in stolen.content.decode()
@@ -136,13 +137,13 @@ def test_a_dose_answers_the_open_alerts_as_a_checkin_does(patient: Any, pat_medi
 
 
 def test_a_regular_medicines_dose_is_scheduled_by_default(patient: Any) -> None:
-    regular = services.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
+    regular = medication.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
     assert Api(patient).post("doses", dose_body(regular.pk)).json()["reason"] == "scheduled"
 
 
 def test_it_refuses_another_patients_medicine(patient: Any, other_patient: Any) -> None:
     """medicine_id must be one of the caller's own: another patient's is 400, like one that does not exist."""
-    olive_medicine = services.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
+    olive_medicine = medication.medicine_create(patient=other_patient, name="morphine", kind="as_needed")
     pat = Api(patient)
     theirs = pat.post("doses", dose_body(olive_medicine.pk))
     missing = pat.post("doses", dose_body(olive_medicine.pk + 1000))
@@ -263,7 +264,7 @@ def test_erasing_the_account_erases_medicines_and_doses(patient: Any, pat_medici
 def test_trends_rows_count_as_needed_doses_and_leave_unknown_days_null(patient: Any, pat_medicine: Medicine) -> None:
     """as_needed_doses: the date's count; 0 on a date with a record but no as-needed dose; null on a date with none."""
     pat = Api(patient)
-    regular = services.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
+    regular = medication.medicine_create(patient=patient, name="paracetamol", strength="1 g", kind="regular")
     pat.post("doses", dose_body(pat_medicine.pk, taken_at=_ago(days=1)))
     pat.post("doses", dose_body(pat_medicine.pk, taken_at=_ago(days=1, minutes=5)))
     pat.post("doses", dose_body(regular.pk, taken_at=_ago(days=2)))
@@ -303,7 +304,7 @@ def test_a_dose_re_judges_the_stored_flags(patient: Any, therapist: Any, pat_med
 def test_the_exports_include_medicines_and_doses(patient: Any, pat_medicine: Medicine) -> None:
     """JSON has both lists; the CSV has a row per medicine and dose, free text made inert for spreadsheets."""
     pat = Api(patient)
-    formula = services.medicine_create(patient=patient, name="=HYPERLINK(1)", kind="regular")
+    formula = medication.medicine_create(patient=patient, name="=HYPERLINK(1)", kind="regular")
     pat.post("checkins", checkin_body())
     dose = pat.post("doses", dose_body(pat_medicine.pk, amount="+2 tablets")).json()
     pat.patch(f"doses/{dose['id']}", {"relief": "some"})
@@ -347,3 +348,91 @@ def test_the_fhir_export_has_one_medication_statement_per_dose(patient: Any, pat
         assert statement.dosage[0].text == "1 tablet, breakthrough pain"
     raw = [e["resource"] for e in response.json()["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
     assert raw[0]["effectiveDateTime"] == taken_at.astimezone(ZoneInfo("Europe/London")).isoformat()
+
+
+# --- acknowledging a medicine flag (CLINICAL.md 1.1 "Alerts that stay meaningful") ----------------------------
+
+# Noon in London in March (GMT), so that each dose's local date is the date written.
+ACK_NOON = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+def high_days(patient: Any, medicine: Medicine, *days: int, count: int = 4) -> None:
+    """`count` as-needed doses on each of these dates of March 2026, from 08:00 (a day with a record each)."""
+    for day in days:
+        for hour in range(count):
+            taken = datetime(2026, 3, day, 8 + hour, 0, tzinfo=UTC)
+            with time_machine.travel(taken + timedelta(minutes=1), tick=False):
+                medication.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=taken)
+
+
+def rescue_flag(reader: Any, patient: Any) -> dict[str, Any]:
+    path = "flags" if reader == patient else f"patients/{patient.pk}/flags"
+    return next(flag for flag in Api(reader).get(path).json()["flags"] if flag["code"] == "rescue_doses_high")
+
+
+def acknowledge_high(therapist: Any, patient: Any) -> Any:
+    return Api(therapist).post(f"patients/{patient.pk}/flags/rescue_doses_high/acknowledge", {"note": "Called GP."})
+
+
+def test_a_medicine_flag_can_be_acknowledged_and_remembers_its_doses(
+    patient: Any, therapist: Any, pat_medicine: Medicine
+) -> None:
+    """Its check-ins are none: the acknowledgement keeps the doses it saw instead (before: a 400)."""
+    high_days(patient, pat_medicine, 18, 19)
+    with time_machine.travel(ACK_NOON, tick=False):
+        response = acknowledge_high(therapist, patient)
+        assert response.status_code == 200, response.content
+        assert response.json()["acknowledged"]["by"]["id"] == therapist.pk
+        assert rescue_flag(patient, patient)["acknowledged"] is not None
+    ack = FlagAcknowledgement.objects.get()
+    assert ack.checkin_ids == []
+    assert ack.dose_ids == sorted(Dose.objects.values_list("id", flat=True)) and len(ack.dose_ids) == 8
+
+
+def test_more_doses_in_the_same_pattern_leave_it_acknowledged_until_the_follow_up_date(
+    patient: Any, therapist: Any, pat_medicine: Medicine
+) -> None:
+    """New dose ids are not news by themselves (CLINICAL.md 1.1): the flag stays acknowledged, for both
+    sides, through the follow-up date (a week), and is raised again the day after it while it holds."""
+    high_days(patient, pat_medicine, 18, 19)
+    with time_machine.travel(ACK_NOON, tick=False):
+        assert acknowledge_high(therapist, patient).status_code == 200
+    high_days(patient, pat_medicine, 20, count=6)
+    high_days(patient, pat_medicine, *range(21, 29))
+    with time_machine.travel(ACK_NOON, tick=False):
+        flag = rescue_flag(therapist, patient)
+        assert flag["acknowledged"] is not None and len(flag["evidence"]["dose_ids"]) > 8
+    with time_machine.travel(datetime(2026, 3, 27, 20, 0, tzinfo=UTC), tick=False):
+        assert rescue_flag(therapist, patient)["acknowledged"] is not None
+        assert rescue_flag(patient, patient)["acknowledged"] is not None
+    with time_machine.travel(datetime(2026, 3, 28, 20, 0, tzinfo=UTC), tick=False):
+        assert rescue_flag(therapist, patient)["acknowledged"] is None
+        assert rescue_flag(patient, patient)["acknowledged"] is None
+
+
+def test_a_pattern_that_ended_and_began_again_is_raised_again(
+    patient: Any, therapist: Any, pat_medicine: Medicine
+) -> None:
+    """Three days with no record end the run; two high days after it are a new run, before the follow-up date."""
+    high_days(patient, pat_medicine, 18, 19)
+    with time_machine.travel(ACK_NOON, tick=False):
+        assert acknowledge_high(therapist, patient).status_code == 200
+    high_days(patient, pat_medicine, 24, 25)
+    with time_machine.travel(datetime(2026, 3, 25, 20, 0, tzinfo=UTC), tick=False):
+        flag = rescue_flag(therapist, patient)
+        assert flag["since"] == "2026-03-25"
+        assert flag["acknowledged"] is None
+
+
+def test_an_acknowledgement_from_before_follow_up_dates_covers_exactly_its_doses() -> None:
+    """The pure policy, for an acknowledgement with no follow-up date (made before version 1.1): it
+    covers the doses it saw, and a dose it did not see raises the flag again."""
+    ack = flag_policy.Acknowledged(
+        seen=flag_policy.Seen(level="review"), on=date(2026, 3, 20), follow_up_on=None, dose_ids=frozenset({1, 2})
+    )
+
+    def flag(*dose_ids: int) -> dict[str, Any]:
+        return {"level": "review", "since": "2026-03-19", "evidence": {"checkin_ids": [], "dose_ids": list(dose_ids)}}
+
+    assert flag_policy.still_covers(ack, flag(1, 2), date(2026, 3, 20))
+    assert not flag_policy.still_covers(ack, flag(1, 2, 3), date(2026, 3, 20))

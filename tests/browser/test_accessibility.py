@@ -22,7 +22,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from diary import services
+from diary import medication, services
 from diary.models import AuditEvent, CareLink
 from frontend import pwa_urls
 from frontend import urls as frontend_urls
@@ -186,9 +186,9 @@ def world() -> dict[str, Any]:
     )
     link = CareLink.objects.get(patient=pat, therapist=thea, ended_at__isnull=True)
     # The medicine list: one taken when needed (the check-in page offers to log it), one stopped.
-    services.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
-    stopped = services.medicine_create(patient=pat, name="Paracetamol", strength="1 g", kind="regular")
-    services.medicine_update(medicine=stopped, active=False)
+    medication.medicine_create(patient=pat, name="Oxycodone", strength="5 mg", kind="as_needed")
+    stopped = medication.medicine_create(patient=pat, name="Paracetamol", strength="1 g", kind="regular")
+    medication.medicine_update(medicine=stopped, active=False)
     return {"patient": pat, "therapist": thea, "checkin": checkin, "note": note, "link": link}
 
 

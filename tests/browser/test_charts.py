@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, Request, Response, expect
 
-from diary import selectors, services
+from diary import medication, selectors, services
 from frontend.drawing import CHARTS
 from tests.browser.support import (
     SCREENSHOTS,
@@ -60,10 +60,10 @@ def clinic() -> dict[str, Any]:
     services.profile_update(user=pat, therapy_started_on=selectors.today_for(pat) - timedelta(weeks=8))
     keep_diary(pat, 91)
     # As-needed doses, so the doses' chart is drawn too: more in the weeks before therapy than since.
-    oxycodone = services.medicine_create(patient=pat, name="oxycodone", strength="5 mg", kind="as_needed")
+    oxycodone = medication.medicine_create(patient=pat, name="oxycodone", strength="5 mg", kind="as_needed")
     for days_ago in range(1, 91, 2):  # from yesterday: 14:00 today may be still to come
         for _ in range(1 + days_ago % 3 + (days_ago > 56)):
-            services.dose_create(
+            medication.dose_create(
                 patient=pat, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=at(pat, days_ago, 14)
             )
     grace = make_patient("grace@example.com", "Grace Kim")

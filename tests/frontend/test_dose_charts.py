@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 import time_machine
 
-from diary import services
+from diary import medication, services
 from diary.models import Dose
 from tests.conftest import signed_in
 from tests.frontend.pages import text
@@ -28,7 +28,7 @@ def _clock() -> Any:
 def take(patient: Any, medicine: Any, days_ago: int, count: int = 1) -> None:
     for _ in range(count):
         when = NOW - timedelta(days=days_ago, hours=2)
-        services.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=when)
+        medication.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=when)
 
 
 def check_in(patient: Any, days_ago: int, pain: int = 4) -> None:
@@ -38,7 +38,7 @@ def check_in(patient: Any, days_ago: int, pain: int = 4) -> None:
 
 @pytest.fixture
 def oxycodone(patient: Any) -> Any:
-    return services.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
+    return medication.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind="as_needed")
 
 
 def pages(patient: Any, therapist: Any) -> dict[str, str]:
@@ -71,7 +71,7 @@ def test_the_doses_chart_its_sentence_and_table_are_under_the_pain_chart(
 
 def test_a_patient_without_doses_or_an_as_needed_medicine_gets_no_doses_chart(patient: Any, therapist: Any) -> None:
     check_in(patient, days_ago=1)
-    services.medicine_create(patient=patient, name="paracetamol", kind="regular")
+    medication.medicine_create(patient=patient, name="paracetamol", kind="regular")
 
     for where, content in pages(patient, therapist).items():
         assert "Pain reliever doses" not in content, where

@@ -13,7 +13,7 @@ from uuid import uuid4
 import time_machine
 from django.utils import timezone
 
-from diary import services
+from diary import medication
 from diary.models import Dose, Medicine
 from tests.conftest import signed_in
 from tests.frontend.pages import hidden_inputs, status_messages, submit, text
@@ -74,7 +74,7 @@ def test_the_add_form_is_labelled_and_grouped(patient: Any) -> None:
 
 def test_it_renames_a_medicine(patient: Any) -> None:
     """Its own form, with its own field names: a new name and strength; the kind stays."""
-    medicine = services.medicine_create(patient=patient, name="Oxycodon", strength="5", kind="as_needed")
+    medicine = medication.medicine_create(patient=patient, name="Oxycodon", strength="5", kind="as_needed")
     client = signed_in(patient)
     prefix = f"medicine-{medicine.pk}"
     response = submit(
@@ -90,7 +90,7 @@ def test_it_renames_a_medicine(patient: Any) -> None:
 
 
 def test_a_rename_without_a_name_is_refused_in_words_beside_that_medicine(patient: Any) -> None:
-    medicine = services.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
+    medicine = medication.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
     client = signed_in(patient)
     prefix = f"medicine-{medicine.pk}"
     response = submit(
@@ -107,7 +107,7 @@ def test_a_rename_without_a_name_is_refused_in_words_beside_that_medicine(patien
 
 def test_it_marks_a_medicine_stopped_and_taken_again(patient: Any) -> None:
     """Stopped stays on the list (its doses stay in the diary), and can be taken again."""
-    medicine = services.medicine_create(patient=patient, name="Morphine", strength="10 mg", kind="as_needed")
+    medicine = medication.medicine_create(patient=patient, name="Morphine", strength="10 mg", kind="as_needed")
     client = signed_in(patient)
     url = f"/settings/medicines/{medicine.pk}/active"
     response = submit(client, url, {"active": "0"}, form_page="/settings/medicines")
@@ -125,7 +125,7 @@ def test_it_marks_a_medicine_stopped_and_taken_again(patient: Any) -> None:
 
 def test_another_patients_medicine_is_not_found(patient: Any, other_patient: Any) -> None:
     """Olive cannot rename or stop Pat's medicine: 404, and it is unchanged."""
-    medicine = services.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
+    medicine = medication.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
     client = signed_in(other_patient)
     prefix = f"medicine-{medicine.pk}"
     assert (
@@ -146,7 +146,7 @@ def test_another_patients_medicine_is_not_found(patient: Any, other_patient: Any
 
 def test_the_list_is_read_in_a_fixed_number_of_queries(patient: Any, django_assert_max_num_queries: Any) -> None:
     for number in range(5):
-        services.medicine_create(patient=patient, name=f"Medicine {number}", kind="regular")
+        medication.medicine_create(patient=patient, name=f"Medicine {number}", kind="regular")
     client = signed_in(patient)
     client.get("/settings/medicines")
     with django_assert_max_num_queries(12):
@@ -160,11 +160,11 @@ def test_the_check_in_page_offers_a_dose_only_with_an_as_needed_medicine(patient
     """No button without an active as-needed medicine; with one, it is chosen already."""
     client = signed_in(patient)
     assert "I took a pain reliever" not in text(client.get("/"))
-    services.medicine_create(patient=patient, name="Paracetamol", kind="regular")
-    stopped = services.medicine_create(patient=patient, name="Morphine", kind="as_needed")
-    services.medicine_update(medicine=stopped, active=False)
+    medication.medicine_create(patient=patient, name="Paracetamol", kind="regular")
+    stopped = medication.medicine_create(patient=patient, name="Morphine", kind="as_needed")
+    medication.medicine_update(medicine=stopped, active=False)
     assert "I took a pain reliever" not in text(client.get("/"))
-    oxycodone = services.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
     page = text(client.get("/"))
     assert "<summary>I took a pain reliever</summary>" in page
     assert f'name="medicine_id" value="{oxycodone.pk}" id="dose_medicine_id_0" required checked>' in page
@@ -174,7 +174,7 @@ def test_the_check_in_page_offers_a_dose_only_with_an_as_needed_medicine(patient
 
 def test_a_dose_logged_without_javascript_is_stored_once(patient: Any) -> None:
     """The plain form: the only medicine chosen already, Save; pressing Save twice stores one dose."""
-    oxycodone = services.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
     client = signed_in(patient)
     page = client.get("/")
     fields = {**hidden_inputs(page), "medicine_id": str(oxycodone.pk)}
@@ -187,7 +187,7 @@ def test_a_dose_logged_without_javascript_is_stored_once(patient: Any) -> None:
 
 
 def test_a_dose_earlier_is_read_on_the_diarys_clock(patient: Any) -> None:
-    oxycodone = services.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
     client = signed_in(patient)
     with time_machine.travel(datetime(2026, 3, 2, 12, 0, tzinfo=UTC), tick=False):
         response = submit(
@@ -199,9 +199,9 @@ def test_a_dose_earlier_is_read_on_the_diarys_clock(patient: Any) -> None:
 
 def test_a_dose_form_with_problems_says_them_in_words(patient: Any, other_patient: Any) -> None:
     """No medicine, another patient's medicine, a time ahead: each said, nothing stored."""
-    services.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
-    services.medicine_create(patient=patient, name="Morphine", kind="as_needed")
-    olives = services.medicine_create(patient=other_patient, name="Olive's", kind="as_needed")
+    medication.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
+    medication.medicine_create(patient=patient, name="Morphine", kind="as_needed")
+    olives = medication.medicine_create(patient=other_patient, name="Olive's", kind="as_needed")
     client = signed_in(patient)
     response = submit(client, "/doses", {}, form_page="/")
     assert response.status_code == 200
@@ -221,10 +221,12 @@ def test_a_dose_form_with_problems_says_them_in_words(patient: Any, other_patien
 
 
 def test_the_relief_question_comes_30_minutes_after_a_dose_and_one_tap_answers_it(patient: Any) -> None:
-    oxycodone = services.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
     taken = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
     with time_machine.travel(taken, tick=False):
-        dose = services.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=taken).dose
+        dose = medication.dose_create(
+            patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=taken
+        ).dose
     client = signed_in(patient)
     with time_machine.travel(taken + timedelta(minutes=29), tick=False):
         assert "Did the Oxycodone help?" not in text(client.get("/"))
@@ -245,14 +247,14 @@ def test_the_relief_question_comes_30_minutes_after_a_dose_and_one_tap_answers_i
 
 def test_the_relief_question_is_not_asked_about_old_or_regular_doses(patient: Any) -> None:
     """More than 12 hours ago is too long to remember; a scheduled medicine is not taken for pain."""
-    oxycodone = services.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
-    regular = services.medicine_create(patient=patient, name="Paracetamol", kind="regular")
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
+    regular = medication.medicine_create(patient=patient, name="Paracetamol", kind="regular")
     now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
     with time_machine.travel(now, tick=False):
-        services.dose_create(
+        medication.dose_create(
             patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=now - timedelta(hours=13)
         )
-        services.dose_create(
+        medication.dose_create(
             patient=patient, client_uuid=uuid4(), medicine_id=regular.pk, taken_at=now - timedelta(hours=1)
         )
         page = text(signed_in(patient).get("/"))
@@ -260,8 +262,8 @@ def test_the_relief_question_is_not_asked_about_old_or_regular_doses(patient: An
 
 
 def test_the_relief_answer_must_be_one_of_four_and_the_patients_own(patient: Any, other_patient: Any) -> None:
-    oxycodone = services.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
-    dose = services.dose_create(
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", kind="as_needed")
+    dose = medication.dose_create(
         patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=timezone.now() - timedelta(hours=1)
     ).dose
     response = submit(signed_in(patient), f"/doses/{dose.pk}/relief", {"relief": "lots"}, form_page="/")
@@ -270,3 +272,24 @@ def test_the_relief_answer_must_be_one_of_four_and_the_patients_own(patient: Any
     assert submit(olive, f"/doses/{dose.pk}/relief", {"relief": "none"}, form_page="/").status_code == 404
     dose.refresh_from_db()
     assert dose.relief is None
+
+
+def test_the_therapist_acknowledges_a_medicine_flag_on_the_patients_page(patient: Any, therapist: Any) -> None:
+    """The form on Thea's page of Pat is taken (it answered with an error while acknowledgements kept
+    check-ins only), and a further dose the next hour leaves the flag acknowledged."""
+    oxycodone = medication.medicine_create(patient=patient, name="Oxycodone", strength="5 mg", kind="as_needed")
+    for day in (18, 19):
+        for hour in range(4):
+            taken = datetime(2026, 3, day, 8 + hour, 0, tzinfo=UTC)
+            with time_machine.travel(taken + timedelta(minutes=1), tick=False):
+                medication.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=taken)
+    url = f"/patients/{patient.pk}/flags/rescue_doses_high/acknowledge"
+    with time_machine.travel(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), tick=False):
+        client = signed_in(therapist)
+        assert url in text(client.get(f"/patients/{patient.pk}"))
+        response = submit(client, url, {"note": "Asked the GP to review"}, form_page=f"/patients/{patient.pk}")
+        assert response.status_code == 302
+        taken = timezone.now() - timedelta(minutes=5)
+        medication.dose_create(patient=patient, client_uuid=uuid4(), medicine_id=oxycodone.pk, taken_at=taken)
+        page = text(client.get(f"/patients/{patient.pk}"))
+    assert "Acknowledged by" in page and url not in page

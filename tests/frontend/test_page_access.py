@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from diary import selectors, services
+from diary import medication, selectors, services
 from diary.models import AuditEvent, CareLink
 from tests.conftest import signed_in
 
@@ -151,7 +151,7 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
     note = services.therapist_note_create(
         patient=pat, therapist=people[THEA], written_on=selectors.today_for(pat), text=THERAPIST_NOTE
     )
-    medicine = services.medicine_create(patient=pat, name="Oxycodone", kind="as_needed")
+    medicine = medication.medicine_create(patient=pat, name="Oxycodone", kind="as_needed")
     ids = {
         "checkin_id": checkin.pk,
         "patient_id": pat.pk,
@@ -159,7 +159,7 @@ def test_it_answers_each_visitor_as_the_matrix_says(name: str, people: Any) -> N
         "code": "night_pain",
         "note_id": note.pk,
         "medicine_id": medicine.pk,
-        "dose_id": services.dose_create(
+        "dose_id": medication.dose_create(
             patient=pat, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=timezone.now()
         ).dose.pk,
         "kind": "pain",

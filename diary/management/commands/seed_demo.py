@@ -3,7 +3,7 @@
 Safe to run again: people are found by email, medicines by patient and name, and each
 check-in and dose has a client_uuid derived from the patient and the slot, so a second run
 adds only the slots that have come due since the first (services.checkin_create and
-services.dose_create return stored rows).
+medication.dose_create return stored rows).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diary import mfa, services
+from diary import medication, mfa, services
 from diary.invite_codes import format_invite_code
 from diary.models import Medicine, Role, User
 
@@ -427,7 +427,7 @@ class Command(BaseCommand):
         for name, strength, kind, schedule in DEMO_MEDICINES.get(demo.email, []):
             medicine = Medicine.objects.filter(patient=patient, name=name).first()
             if medicine is None:
-                medicine = services.medicine_create(patient=patient, name=name, strength=strength, kind=kind)
+                medicine = medication.medicine_create(patient=patient, name=name, strength=strength, kind=kind)
             for day in range(DAYS):
                 local_date = today - timedelta(days=DAYS - 1 - day)
                 rng = random.Random(f"{demo.email}:{name}:{local_date.isoformat()}")  # noqa: S311 - demo data
@@ -435,7 +435,7 @@ class Command(BaseCommand):
                     taken_at = self._moment(local_date, at, zone, rng)
                     if taken_at > now - timedelta(hours=1):
                         continue  # not taken yet (and its relief not asked yet)
-                    result = services.dose_create(
+                    result = medication.dose_create(
                         patient=patient,
                         client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{demo.email}:{name}:{local_date}:{index}"),
                         medicine_id=medicine.pk,
@@ -443,7 +443,7 @@ class Command(BaseCommand):
                         amount="1 tablet",
                     )
                     if result.created and relief is not None:
-                        services.dose_update(dose=result.dose, relief=relief)
+                        medication.dose_update(dose=result.dose, relief=relief)
                     added += result.created
         return added
 

@@ -7,6 +7,7 @@ const form = document.querySelector("form.checkin-form");
 const region = document.querySelector(".messages");
 const signInAgain = document.querySelector("[data-outbox-sign-in]");
 const attention = document.querySelector("[data-attention]");
+const doseAttention = document.querySelector("[data-dose-attention]");
 const deviceError = document.querySelector("[data-device-error]");
 const deviceAlert = document.querySelector("[data-device-alert]");
 const more = form.querySelector("[data-checkin-more]");
@@ -239,13 +240,15 @@ function waitingText(n) {
 async function render() {
   const user = await currentUser();
   if (!user) return;
-  let items;
+  let all;
   try {
-    // Doses waiting on the phone are doses.js's to speak of; these lines count check-ins.
-    items = (await outbox.items(user.id)).filter((item) => item.kind !== "dose");
+    all = await outbox.items(user.id);
   } catch (error) {
     return;
   }
+  // Doses waiting on the phone are doses.js's to speak of; these lines count check-ins. Refused
+  // doses are shown here, not by doses.js: the page has no dose form once the medicine is stopped.
+  const items = all.filter((item) => item.kind !== "dose");
   const waiting = items.filter((item) => item.state === "waiting");
   const zone = await diaryZone();
   line("sent", sentText(zone));
@@ -253,6 +256,7 @@ async function render() {
   line("offline", !navigator.onLine && !waiting.length && shell ? "You are offline. Check-ins you save now are kept on this phone." : "");
   signInAgain.hidden = !(waiting.length && last.signedOut);
   renderAttention(items.filter((item) => item.state === "attention"), zone);
+  renderDoseAttention(all.filter((item) => item.kind === "dose" && item.state === "attention"), zone);
 }
 
 async function heard(summary) {
@@ -337,10 +341,10 @@ function element(tag, className, text) {
   return made;
 }
 
-function button(text, which, onClick) {
+function button(text, which, onClick, what = "check-in") {
   const made = element("button", "button", text);
   made.type = "button";
-  made.append(element("span", "visually-hidden", ` check-in of ${which}`));
+  made.append(element("span", "visually-hidden", ` ${what} of ${which}`));
   made.addEventListener("click", onClick);
   return made;
 }
@@ -385,6 +389,50 @@ function renderAttention(items, zone) {
     entry.append(list, actions);
     return entry;
   }));
+}
+
+// --- doses the diary refused: why, and delete ------------------------------------
+
+// The fields of POST doses (API.md 1.1), in the words of the dose form.
+const DOSE_LABELS = {
+  medicine_id: "Medicine", taken_at: "Time taken", amount: "Amount", reason: "Reason", client_uuid: "Reference",
+};
+
+function doseProblems({ status, answer }) {
+  if (status === 409) {
+    return ["Your diary could not accept this dose's reference. Delete it here, then log the dose again."];
+  }
+  const messages = [];
+  for (const [field, said] of Object.entries(answer || {})) {
+    for (const message of [].concat(said)) {
+      messages.push(field in DOSE_LABELS ? `${DOSE_LABELS[field]}: ${message}` : String(message));
+    }
+  }
+  return messages.length ? messages : [`Your diary did not accept this dose (error ${status}).`];
+}
+
+function renderDoseAttention(items, zone) {
+  doseAttention.hidden = !items.length;
+  doseAttention.querySelector("[data-dose-attention-list]").replaceChildren(...items.map((item) => {
+    const which = format(new Date(item.body.taken_at), zone, {
+      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    });
+    const entry = element("li", "card");
+    // The name doses.js kept with it: the medicine may be gone from the list by now.
+    entry.append(element("h3", null, `${item.medicine_label || "Pain reliever"}, taken ${which}`));
+    const list = element("ul", "field-error");
+    list.append(...doseProblems(item.problem).map((message) => element("li", null, message)));
+    const actions = element("div", "card-actions");
+    actions.append(button("Delete", which, () => discardDose(item), "dose"));
+    entry.append(list, actions);
+    return entry;
+  }));
+}
+
+async function discardDose(item) {
+  await outbox.remove(item.client_uuid);
+  line("deleted", "Dose deleted from this phone.");
+  render();
 }
 
 // The refused check-in stays in the outbox until its changed copy is saved: nothing is dropped unseen.
@@ -482,6 +530,16 @@ capEarlierTime();
 // Kept current while the page stays open, and checked again just before it is used.
 form.elements.recorded_at.addEventListener("focus", capEarlierTime);
 setInterval(capEarlierTime, 60 * 1000);
+
+// A tapped reminder focuses this page when it is open already (sw.js). Loaded afresh, it shows what
+// came due since, such as "Did the <medicine> help?"; never when that would lose answers typed here.
+let typed = false;
+document.addEventListener("input", () => { typed = true; });
+if ("serviceWorker" in navigator && !shell) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "notification-opened" && !typed && navigator.onLine) location.reload();
+  });
+}
 
 if ("indexedDB" in self && self.crypto && crypto.randomUUID) {
   form.addEventListener("submit", save);

@@ -54,6 +54,8 @@ form.addEventListener("submit", async (event) => {
       client_uuid: clientUuid,
       user_id: user.id,
       kind: "dose",
+      // Its name, for the check-in page to show should the diary refuse it (checkin.js).
+      medicine_label: chosenLabel(medicineId),
       body: { client_uuid: clientUuid, medicine_id: medicineId, taken_at: when.toISOString() },
       saved_at: Date.now(),
       state: "waiting",

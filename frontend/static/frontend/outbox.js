@@ -6,7 +6,8 @@
 
    IndexedDB "diary", two stores:
      outbox  {client_uuid, user_id, body, saved_at, state: "waiting" | "attention", problem, kind}
-             kind "dose" goes to POST doses (doses.js); anything else is a check-in (POST checkins)
+             kind "dose" goes to POST doses (doses.js, which adds medicine_label); anything else is a
+             check-in (POST checkins). checkin.js shows both kinds in "attention" with the diary's words.
      meta    {key: "user", id, role}: who was last signed in here, for the offline shell
              {key: "zone", user_id, timezone}: their diary's time zone, for times typed in the shell
 

@@ -137,7 +137,12 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
     const same = windows.find((client) => new URL(client.url).pathname === target.pathname);
-    if (same) return same.focus();
+    if (same) {
+      // The page decides whether to load afresh (checkin.js: only when no answer would be lost), so that
+      // a question that came due since it loaded ("Did it help?") is shown.
+      same.postMessage({ type: "notification-opened" });
+      return same.focus();
+    }
     if (windows.length) {
       // An open diary goes to the check-in page rather than a second copy being opened. Focusing
       // is allowed only from the tap itself; going to the page does not depend on it.
