@@ -296,13 +296,14 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
     checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
     # Constraints are left to the database: validating them here costs a query each.
     checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
+    # Read before the diary's lock, to hold it for less: acknowledgements are not written under it.
+    acknowledgements = latest_acknowledgements([patient.pk])
     try:
         with transaction.atomic():
             # Date it in the zone the diary has now: a concurrent profile change may have moved it.
             patient.timezone = lock_diary(patient)
             checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
             before, after = flags_refresh_for_checkin(patient=patient, checkin=checkin)
-            acknowledgements = latest_acknowledgements([patient.pk])
             note_new_alerts(checkin, before, after, acknowledgements)
     except IntegrityError:
         existing = _checkin_by_uuid(client_uuid)
