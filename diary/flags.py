@@ -258,9 +258,10 @@ def _evaluate(
     """
     start = history_start(as_of, RECENT_HISTORY_DAYS)
     evaluations: dict[int, trends.Evaluation] = {}
-    unsure = []
+    unsure: list[User] = []
     for patient in patients:
         facts = trends.PatientFacts(therapy_started_on=patient.therapy_started_on)
+        evaluation: trends.Evaluation | None
         if patient.pk in whole:
             evaluation = trends.evaluate(entries[patient.pk], facts, as_of[patient.pk], doses[patient.pk])
         else:
