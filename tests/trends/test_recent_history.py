@@ -117,7 +117,7 @@ def cut(entries: list[Entry], facts: PatientFacts, start: date) -> list[Entry]:
     return [entry for entry in entries if kept(entry)]
 
 
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(diary=long_diaries(), recent=st.integers(LONGEST_LOOKBACK, HISTORY))
 def test_a_recent_evaluation_is_the_whole_diarys_or_none(
     diary: tuple[list[Entry], list[DoseEntry], PatientFacts], recent: int
@@ -197,7 +197,7 @@ def edge_diaries(draw: st.DrawFn, lookback: int, on: date) -> list[Entry]:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
-@settings(max_examples=examples(200), deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data())
 def test_each_rule_reads_no_further_back_than_its_lookback(rule: Rule, data: st.DataObject) -> None:
     """Each rule gives the same answer without the check-ins older than its lookback (the therapy
