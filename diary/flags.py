@@ -10,14 +10,15 @@ What a flag asks of people (guidance, acknowledgement cover, news) is the pure `
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Q, TextField, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from diary import flag_policy, selectors, trends
@@ -28,6 +29,11 @@ from diary.models import CheckIn, Dose, FlagAcknowledgement, FlagState, Medicine
 # about six months. Older check-ins are left out, except the therapy baseline (below): a
 # flag's "since" stops at this horizon, and a patient silent for longer has no missed_checkins.
 TREND_HISTORY_DAYS = 400
+# What is read first: the rules' longest look back (trends.LONGEST_LOOKBACK, 209 days) and a month
+# more. Where that could change an answer (a flag whose "since" reaches further back, or no recent
+# check-in: trends.evaluate_recent) the rest of TREND_HISTORY_DAYS is read too, so every flag is
+# exactly what the whole history gives; a patient-year is then read in two parts instead of one.
+RECENT_HISTORY_DAYS = 240
 
 
 def lock_diary(patient: User) -> str:
@@ -62,11 +68,49 @@ _ENTRY_FIELDS = (
 )
 
 
-def trend_entries(patients: list[User], *, as_of: dict[int, date]) -> dict[int, list[trends.Entry]]:
-    """The check-ins the trend module needs for each patient, in one query."""
-    zones = {patient.pk: ZoneInfo(patient.timezone) for patient in patients}
+def _entry(row: tuple[Any, ...], zone: ZoneInfo) -> trends.Entry:
+    """A check-in as the trend module reads it, from its _ENTRY_FIELDS."""
+    (
+        _id,
+        _patient,
+        recorded_at,
+        local_date,
+        part_of_day,
+        pain,
+        movement,
+        fatigue,
+        rest,
+        sleep,
+        woke,
+        weight,
+        symptoms,
+    ) = row
+    return trends.Entry(
+        id=_id,
+        local_date=local_date,
+        local_time=recorded_at.astimezone(zone).time(),
+        part_of_day=part_of_day,
+        pain=pain,
+        movement_effect=movement,
+        fatigue=fatigue,
+        rest_helped=rest,
+        sleep_hours=sleep,
+        woke_from_pain=woke,
+        weight_kg=weight,
+        symptoms=frozenset(symptoms),
+    )
+
+
+def history_start(as_of: dict[int, date], days: int) -> date:
     # Patients' todays differ across zones; the earliest start serves all.
-    start = min(as_of.values()) - timedelta(days=TREND_HISTORY_DAYS)
+    return min(as_of.values()) - timedelta(days=days)
+
+
+def trend_entries(
+    patients: list[User], *, as_of: dict[int, date], days: int = TREND_HISTORY_DAYS
+) -> dict[int, list[trends.Entry]]:
+    """The check-ins of the last `days` days the trend module needs for each patient, in one query."""
+    start = history_start(as_of, days)
     history = Q(local_date__gte=start)
     for patient in patients:
         # pain_not_improving compares with the week before therapy began, however long ago that was.
@@ -74,41 +118,40 @@ def trend_entries(patients: list[User], *, as_of: dict[int, date]) -> dict[int, 
         if began is not None and began - timedelta(days=7) < start:
             baseline = (began - timedelta(days=7), began + timedelta(days=6))
             history |= Q(patient_id=patient.pk, local_date__range=baseline)
-    checkins = CheckIn.objects.filter(history, patient__in=patients).order_by()
+    return _entries_where(history, patients)
+
+
+def _entries_where(where: Q, patients: list[User]) -> dict[int, list[trends.Entry]]:
+    zones = {patient.pk: ZoneInfo(patient.timezone) for patient in patients}
+    # The symptoms come as JSON text: most check-ins have none, and "[]" then costs no decoding
+    # (a year of diary is read on every write, and the JSON field's own decoding was a fifth of it).
+    rows = (
+        CheckIn.objects.filter(where, patient__in=patients)
+        .order_by()
+        .annotate(symptoms_json=Cast("symptoms", TextField()))
+        .values_list(*_ENTRY_FIELDS[:-1], "symptoms_json")
+    )
     entries: dict[int, list[trends.Entry]] = {patient.pk: [] for patient in patients}
-    for row in checkins.values_list(*_ENTRY_FIELDS):
-        (
-            id_,
-            patient_id,
-            recorded_at,
-            local_date,
-            part_of_day,
-            pain,
-            movement,
-            fatigue,
-            rest,
-            sleep,
-            woke,
-            weight,
-            symptoms,
-        ) = row
-        entries[patient_id].append(
-            trends.Entry(
-                id=id_,
-                local_date=local_date,
-                local_time=recorded_at.astimezone(zones[patient_id]).time(),
-                part_of_day=part_of_day,
-                pain=pain,
-                movement_effect=movement,
-                fatigue=fatigue,
-                rest_helped=rest,
-                sleep_hours=sleep,
-                woke_from_pain=woke,
-                weight_kg=weight,
-                symptoms=frozenset(symptoms),
-            )
-        )
+    for row in rows:
+        symptoms = () if row[-1] == "[]" else json.loads(row[-1])
+        entries[row[1]].append(_entry((*row[:-1], symptoms), zones[row[1]]))
     return entries
+
+
+def _older_entries(
+    patients: list[User], *, as_of: dict[int, date], read: dict[int, list[trends.Entry]]
+) -> dict[int, list[trends.Entry]]:
+    """`read` (RECENT_HISTORY_DAYS of each diary) with the older check-ins of TREND_HISTORY_DAYS added."""
+    older = Q(
+        local_date__gte=history_start(as_of, TREND_HISTORY_DAYS),
+        local_date__lt=history_start(as_of, RECENT_HISTORY_DAYS),
+    )
+    whole = {}
+    for patient_id, entries in _entries_where(older, patients).items():
+        # A therapy baseline in that stretch was read with the recent check-ins.
+        seen = {entry.id for entry in read[patient_id]}
+        whole[patient_id] = read[patient_id] + [entry for entry in entries if entry.id not in seen]
+    return whole
 
 
 # The medicine rules look back at most 21 days (the last 7 against the 14 before), and "since" a
@@ -168,13 +211,16 @@ def flag_state_for(
 ) -> FlagState:
     """Judge a diary (check-ins and doses) with the trend module and return the (unsaved) state to store."""
     facts = trends.PatientFacts(therapy_started_on=patient.therapy_started_on)
-    evaluation = trends.evaluate(entries, facts, as_of, doses or [])
+    return _state_of(patient, trends.evaluate(entries, facts, as_of, doses or []))
+
+
+def _state_of(patient: User, evaluation: trends.Evaluation) -> FlagState:
     # Most severe first is the API's promise, so it is kept here rather than trusted; the sort is stable.
     flags = [flag_data(flag) for flag in sorted(evaluation.flags, key=lambda flag: trends.LEVEL_RANK[flag.level])]
     top = flags[0]["level"] if flags else None
     return FlagState(
         patient=patient,
-        as_of=as_of,
+        as_of=evaluation.as_of,
         flags=flags,
         not_enough_data=list(evaluation.not_enough_data),
         top_level=top,
@@ -197,6 +243,51 @@ def flag_data(flag: trends.Flag) -> dict[str, Any]:
         "clinician_detail": flag.clinician_detail,
         "peak": flag.peak,
     }
+
+
+def _evaluate(
+    patients: list[User],
+    as_of: dict[int, date],
+    entries: dict[int, list[trends.Entry]],
+    doses: dict[int, list[trends.DoseEntry]],
+    whole: set[int],
+) -> dict[int, trends.Evaluation]:
+    """Judge diaries read for RECENT_HISTORY_DAYS, reading the rest (one query for all) where it could count.
+
+    `entries` gains the older check-ins of those diaries, and `whole` their patients' ids.
+    """
+    start = history_start(as_of, RECENT_HISTORY_DAYS)
+    evaluations: dict[int, trends.Evaluation] = {}
+    unsure: list[User] = []
+    for patient in patients:
+        facts = trends.PatientFacts(therapy_started_on=patient.therapy_started_on)
+        evaluation: trends.Evaluation | None
+        if patient.pk in whole:
+            evaluation = trends.evaluate(entries[patient.pk], facts, as_of[patient.pk], doses[patient.pk])
+        else:
+            evaluation = trends.evaluate_recent(
+                entries[patient.pk], facts, as_of[patient.pk], doses[patient.pk], start=start
+            )
+        if evaluation is None:
+            unsure.append(patient)
+        else:
+            evaluations[patient.pk] = evaluation
+    if unsure:
+        entries.update(_older_entries(unsure, as_of=as_of, read=entries))
+        whole.update(patient.pk for patient in unsure)
+        for patient in unsure:
+            facts = trends.PatientFacts(therapy_started_on=patient.therapy_started_on)
+            evaluations[patient.pk] = trends.evaluate(entries[patient.pk], facts, as_of[patient.pk], doses[patient.pk])
+    return evaluations
+
+
+def _store(states: list[FlagState]) -> None:
+    FlagState.objects.bulk_create(
+        states,
+        update_conflicts=True,
+        unique_fields=["patient"],
+        update_fields=["as_of", "flags", "not_enough_data", "top_level", "top_rank", "computed_at"],
+    )
 
 
 def flags_refresh(*, patient: User) -> FlagState:
@@ -223,18 +314,50 @@ def flags_refresh_many(*, patients: list[User]) -> dict[int, FlagState]:
         for patient in patients:
             patient.timezone = zones[patient.pk]
         as_of = {patient.pk: selectors.today_for(patient) for patient in patients}
-        entries = trend_entries(patients, as_of=as_of)
+        entries = trend_entries(patients, as_of=as_of, days=RECENT_HISTORY_DAYS)
         doses = trend_doses(patients, as_of=as_of)
-        states = [
-            flag_state_for(patient=p, as_of=as_of[p.pk], entries=entries[p.pk], doses=doses[p.pk]) for p in patients
-        ]
-        FlagState.objects.bulk_create(
-            states,
-            update_conflicts=True,
-            unique_fields=["patient"],
-            update_fields=["as_of", "flags", "not_enough_data", "top_level", "top_rank", "computed_at"],
-        )
+        evaluations = _evaluate(patients, as_of, entries, doses, whole=set())
+        states = [_state_of(patient, evaluations[patient.pk]) for patient in patients]
+        _store(states)
     return {state.patient_id: state for state in states}
+
+
+def flags_refresh_for_checkin(*, patient: User, checkin: CheckIn) -> tuple[FlagState, FlagState]:
+    """Save a new check-in and store the flags it leaves; the flags before and after it, from one read of the diary.
+
+    The caller holds the diary's lock (lock_diary) in a transaction, and dated the check-in in the
+    zone the lock returned. The stored flags are the "before" unless the patient's day has turned
+    since they were judged; then the diary read here, still without the check-in, is judged first.
+    The check-in itself joins the records read in memory, as the database would give it back.
+    """
+    today = selectors.today_for(patient)
+    as_of = {patient.pk: today}
+    stored = FlagState.objects.filter(patient=patient).first()
+    entries = trend_entries([patient], as_of=as_of, days=RECENT_HISTORY_DAYS)
+    doses = trend_doses([patient], as_of=as_of)
+    whole: set[int] = set()
+    if stored is not None and stored.as_of == today:
+        before = stored
+    else:
+        before = _state_of(patient, _evaluate([patient], as_of, entries, doses, whole)[patient.pk])
+    checkin.save()
+    start = history_start(as_of, TREND_HISTORY_DAYS if whole else RECENT_HISTORY_DAYS)
+    began = patient.therapy_started_on
+    in_baseline = began is not None and began - timedelta(days=7) <= checkin.local_date <= began + timedelta(days=6)
+    if checkin.local_date >= start or in_baseline:
+        entries[patient.pk].append(entry_of(checkin, ZoneInfo(patient.timezone)))
+    after = _state_of(patient, _evaluate([patient], as_of, entries, doses, whole)[patient.pk])
+    _store([after])
+    return before, after
+
+
+def entry_of(checkin: CheckIn, zone: ZoneInfo) -> trends.Entry:
+    """A check-in just saved, as trend_entries would read it back (the floats as floats, as the database gives them)."""
+    row = [getattr(checkin, name) for name in _ENTRY_FIELDS]
+    for name in ("sleep_hours", "weight_kg"):
+        index = _ENTRY_FIELDS.index(name)
+        row[index] = None if row[index] is None else float(row[index])
+    return _entry(tuple(row), zone)
 
 
 FOLLOW_UP_LIMIT = timedelta(days=365)
@@ -286,9 +409,13 @@ def flag_acknowledge(
     return acknowledgement
 
 
-def note_new_alerts(checkin: CheckIn, before: FlagState, after: FlagState) -> None:
-    """Record which emergency and urgent flags this check-in made news (diary/flag_policy.py)."""
-    acks = latest_acknowledgements([checkin.patient_id])
+def note_new_alerts(
+    checkin: CheckIn, before: FlagState, after: FlagState, acks: dict[tuple[int, str], FlagAcknowledgement]
+) -> None:
+    """Record which emergency and urgent flags this check-in made news (diary/flag_policy.py).
+
+    `acks`: the patient's latest acknowledgements (latest_acknowledgements).
+    """
     checkin.new_alerts = flag_policy.news(
         shown_flags(checkin.patient, before, acks),
         shown_flags(checkin.patient, after, acks),
@@ -385,15 +512,25 @@ def shown_flags(
     ]
 
 
-def flags_for(patient: User, *, for_clinician: bool = False) -> dict[str, Any]:
+def flags_for(
+    patient: User,
+    *,
+    for_clinician: bool = False,
+    state: FlagState | None = None,
+    acks: dict[tuple[int, str], FlagAcknowledgement] | None = None,
+) -> dict[str, Any]:
     """What GET flags answers: the patient's active flags, most severe first, and what lacked data.
 
-    `for_clinician`: the reader is a therapist, who sees every acknowledgement's note.
+    `for_clinician`: the reader is a therapist, who sees every acknowledgement's note. `state` and
+    `acks`: the flags and acknowledgements just read or stored, if the caller has them (else read here).
     """
-    state = flags_current_for(patient)
+    if state is None:
+        state = flags_current_for(patient)
+    if acks is None:
+        acks = latest_acknowledgements([patient.pk])
     return {
         "as_of": state.as_of,
-        "flags": shown_flags(patient, state, latest_acknowledgements([patient.pk]), for_clinician=for_clinician),
+        "flags": shown_flags(patient, state, acks, for_clinician=for_clinician),
         "not_enough_data": state.not_enough_data,
     }
 
@@ -407,14 +544,20 @@ def flags_with_checkins(patient: User, *, for_clinician: bool = False) -> list[d
     return flags
 
 
-def alerts_for(patient: User, *, new_codes: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def alerts_for(
+    patient: User,
+    *,
+    new_codes: list[str] | tuple[str, ...] = (),
+    state: FlagState | None = None,
+    acks: dict[tuple[int, str], FlagAcknowledgement] | None = None,
+) -> list[dict[str, Any]]:
     """The emergency and urgent flags, for the answer to a check-in: each says whether it is news.
 
     `new_codes` are the codes the check-in made news (CheckIn.new_alerts); the others get a calm
-    status line instead of the full-screen alert.
+    status line instead of the full-screen alert. `state` and `acks` as for flags_for.
     """
     alerts = []
-    for flag in flags_for(patient)["flags"]:
+    for flag in flags_for(patient, state=state, acks=acks)["flags"]:
         if flag["level"] not in flag_policy.ALERT_LEVELS:
             continue
         alerts.append({**flag, "new": flag["code"] in new_codes, "status": patient_status_line(patient, flag)})

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diary import consent, limits, push, selectors
-from diary.flags import flags_current_for, flags_refresh, lock_diary, note_new_alerts
+from diary.flags import flags_refresh, flags_refresh_for_checkin, latest_acknowledgements, lock_diary, note_new_alerts
 from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
     CHECKIN_FIELDS,
@@ -32,6 +32,8 @@ from diary.models import (
     CareLink,
     CheckIn,
     Dose,
+    FlagAcknowledgement,
+    FlagState,
     PainLocation,
     PartOfDay,
     PushSubscription,
@@ -260,6 +262,10 @@ def _checked_checkin_fields(fields: dict[str, Any], *, now: datetime, recorded_a
 class CheckinResult:
     checkin: CheckIn
     created: bool
+    # A new check-in's flags and the acknowledgements they were shown with, for its answer's
+    # alerts; None on a replay, whose answer reads them afresh.
+    flags: FlagState | None = None
+    acknowledgements: dict[tuple[int, str], FlagAcknowledgement] | None = None
 
 
 def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> CheckinResult:
@@ -283,21 +289,21 @@ def checkin_create(*, patient: User, client_uuid: UUID, **fields: Any) -> Checki
     checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
     # Constraints are left to the database: validating them here costs a query each.
     checkin.full_clean(exclude=["patient", "client_uuid"], validate_unique=False, validate_constraints=False)
+    # Read before the diary's lock, to hold it for less: acknowledgements are not written under it.
+    acknowledgements = latest_acknowledgements([patient.pk])
     try:
         with transaction.atomic():
             # Date it in the zone the diary has now: a concurrent profile change may have moved it.
             patient.timezone = lock_diary(patient)
             checkin.local_date, checkin.part_of_day = local_moment(checkin.recorded_at, patient.timezone)
-            before = flags_current_for(patient)
-            checkin.save()
-            after = flags_refresh(patient=patient)
-            note_new_alerts(checkin, before, after)
+            before, after = flags_refresh_for_checkin(patient=patient, checkin=checkin)
+            note_new_alerts(checkin, before, after, acknowledgements)
     except IntegrityError:
         existing = _checkin_by_uuid(client_uuid)
         if existing is None:
             raise
         return _replayed(existing, patient)
-    return CheckinResult(checkin=checkin, created=True)
+    return CheckinResult(checkin=checkin, created=True, flags=after, acknowledgements=acknowledgements)
 
 
 def _checkin_by_uuid(client_uuid: UUID) -> CheckIn | None:

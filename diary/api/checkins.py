@@ -215,7 +215,9 @@ class CheckinListCreateView(APIView):
             )
         # The alerts tell the phone at once what to do, on a replay as much as on the first send.
         # A replay answers the same "new" as the first send: the check-in keeps which alerts it made news.
-        alerts = alerts_for(request.user, new_codes=result.checkin.new_alerts)
+        alerts = alerts_for(
+            request.user, new_codes=result.checkin.new_alerts, state=result.flags, acks=result.acknowledgements
+        )
         data = {**CheckinOutput(result.checkin).data, "alerts": AlertSerializer(alerts, many=True).data}
         return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

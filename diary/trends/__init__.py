@@ -48,6 +48,7 @@ __all__ = [
     "CORD_COMPRESSION_SYMPTOMS",
     "LEVELS",
     "LEVEL_RANK",
+    "LONGEST_LOOKBACK",
     "MISSED_AFTER_DAYS",
     "NOT_ENOUGH_DATA",
     "RULES",
@@ -63,8 +64,12 @@ __all__ = [
     "PatientFacts",
     "Rule",
     "evaluate",
+    "evaluate_recent",
     "has_missed",
 ]
+
+# The furthest any rule reads back from the date it judges (weight_loss: 209 days).
+LONGEST_LOOKBACK = max(rule.lookback for rule in RULES)
 
 
 def _since(rule: Rule, diary: Diary, facts: PatientFacts, as_of: date) -> date:
@@ -124,3 +129,35 @@ def evaluate(entries: Iterable[Entry], facts: PatientFacts, as_of: date, doses: 
             )
     flags.sort(key=lambda flag: LEVEL_RANK[flag.level])
     return Evaluation(as_of=as_of, flags=tuple(flags), not_enough_data=tuple(lacking))
+
+
+def evaluate_recent(
+    entries: Iterable[Entry], facts: PatientFacts, as_of: date, doses: Iterable[DoseEntry] = (), *, start: date
+) -> Evaluation | None:
+    """evaluate() on a diary whose check-ins before `start` were left out; None when that could change the answer.
+
+    The therapy baseline (pain_not_improving) is the caller's to keep, however old. Each rule reads
+    back at most its `lookback`, so every judgement on as_of is the whole diary's. What could differ:
+    - a flag's `since`, which re-judges the rule on earlier days: trusted when the day that ended
+      its run (since − 1) was judged on dates from `start` on, and when the run did not stop at the
+      first record kept (older ones, left out, might have carried it further);
+    - missed_checkins, which reads the last check-in: there must be one from `start` on.
+    A caller that gets None evaluates the whole diary instead.
+    """
+    if start > as_of - timedelta(days=LONGEST_LOOKBACK):
+        raise ValueError(
+            f"A diary cut at {start} cannot be judged on {as_of}: the rules read {LONGEST_LOOKBACK} days back."
+        )
+    entries, doses = list(entries), list(doses)
+    if not any(start <= entry.local_date <= as_of for entry in entries):
+        return None
+    evaluation = evaluate(entries, facts, as_of, doses)
+    first_record = min(
+        [entry.local_date for entry in entries if entry.local_date <= as_of]
+        + [dose.local_date for dose in doses if dose.local_date <= as_of]
+    )
+    for flag in evaluation.flags:
+        lookback = RULES_BY_CODE[flag.code].lookback
+        if flag.since <= first_record or flag.since - timedelta(days=1 + lookback) < start:
+            return None
+    return evaluation

@@ -99,6 +99,10 @@ class Rule:
     clinician_title: str = ""
     score: str | None = None
     symptoms: frozenset[str] = frozenset()
+    # How many days before its as-of date the rule reads (weight_loss: the latest weight of the last 30
+    # days against the 180 days before it, 209). Left out: the therapy baseline of pain_not_improving
+    # and the last check-in of missed_checkins, which the caller keeps whatever their age.
+    lookback: int = 0
     # Rewrites the patient's detail for a clinician, where the numbers read better another way.
     clinician_detail: Callable[[str, dict[str, Any]], str] | None = field(default=None, repr=False)
 
@@ -116,6 +120,7 @@ def rule(
     score: str | None = None,
     symptoms: frozenset[str] = frozenset(),
     clinician_detail: Callable[[str, dict[str, Any]], str] | None = None,
+    lookback: int,
 ) -> Callable[[Judge], Judge]:
     """Enter the decorated function in the catalogue as the rule whose code is its name.
 
@@ -136,6 +141,7 @@ def rule(
                 score=score,
                 symptoms=symptoms,
                 clinician_detail=clinician_detail,
+                lookback=lookback,
             )
         )
         return judge
@@ -150,6 +156,7 @@ def rule(
     name="Signs of spinal cord compression",
     clinician_title="Possible spinal cord or cauda equina compression: same-day assessment",
     symptoms=CORD_COMPRESSION_SYMPTOMS,
+    lookback=6,
 )
 def spinal_cord_compression_signs(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Limb weakness, difficulty walking, saddle numbness, or loss of bladder or bowel control in the last 7 days.
@@ -168,6 +175,7 @@ def spinal_cord_compression_signs(diary: Diary, facts: PatientFacts, as_of: date
     name="Limb numbness or tingling",
     clinician_title="Limb numbness or tingling (sensory change; neuropathy and fall risk)",
     symptoms=NUMBNESS_SYMPTOMS,
+    lookback=34,
 )
 def limb_numbness_tingling(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Numbness or tingling in the last 7 days: urgent if new (none in the 28 days before), review if ongoing.
@@ -207,6 +215,7 @@ def limb_numbness_tingling(diary: Diary, facts: PatientFacts, as_of: date) -> Ou
     name="Blood in stool or urine",
     clinician_title="Blood in stool or urine reported",
     symptoms=BLOOD_SYMPTOMS,
+    lookback=13,
 )
 def blood_in_stool_or_urine(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Blood in stool or urine reported in the last 14 days.
@@ -223,6 +232,7 @@ def blood_in_stool_or_urine(diary: Diary, facts: PatientFacts, as_of: date) -> O
     name="Night pain",
     clinician_title="Night pain on 3 or more of the last 14 nights",
     score="pain",
+    lookback=13,
 )
 def night_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """On at least 3 distinct nights in the last 14 days, woken by pain or a night check-in with pain ≥ 4.
@@ -273,6 +283,7 @@ def night_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     name="Pain worse on straining",
     clinician_title="Pain worse on straining, or band-like pain",
     symptoms=STRAINING_SYMPTOMS,
+    lookback=13,
 )
 def pain_worse_straining(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Pain worse on coughing, sneezing or straining, or band-like pain, in the last 14 days.
@@ -293,6 +304,7 @@ THREE_PM = time(15, 0)
     name="Morning pain that eases",
     clinician_title="Pain worst on waking, easing by 2 or more points through the day",
     score="pain",
+    lookback=13,
 )
 def morning_pain_eases(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Pain on waking that eases through the day.
@@ -342,6 +354,7 @@ def morning_pain_eases(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
     name="Pain unrelated to movement",
     clinician_title="Non-mechanical pain: movement makes no difference",
     score="pain",
+    lookback=13,
 )
 def pain_unrelated_to_movement(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """At least 5 check-ins in the last 14 days with pain ≥ 3 and a movement answer, ≥ 70% of them "no change".
@@ -406,6 +419,7 @@ def _daily_maxima(days: Iterable[Day]) -> DailyMaxima | None:
     name="Pain not improving with therapy",
     clinician_title="No 30% reduction in daily maximum pain since therapy began",
     score="pain",
+    lookback=6,
 )
 def pain_not_improving(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Pain not at least 30% lower after 4 weeks or more of therapy.
@@ -463,6 +477,7 @@ def pain_not_improving(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
     name="Worsening pain",
     clinician_title="Daily maximum pain up 2 or more points (last 7 days against the 14 before)",
     score="pain",
+    lookback=20,
 )
 def worsening_pain(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Mean daily maximum pain of the last 7 days at least 2 points above that of the 14 days before them.
@@ -511,6 +526,7 @@ def _rest_did_not_help(day: Day) -> bool:
     name="Fatigue not relieved by rest",
     clinician_title="Fatigue 4 or more on 5 of the last 7 days, not relieved by rest",
     score="fatigue",
+    lookback=6,
 )
 def persistent_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Tiredness ≥ 4 on at least 5 of the last 7 days, and on those days rest did not help or sleep was ≥ 7 hours.
@@ -556,6 +572,7 @@ def persistent_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcom
     name="Severe fatigue",
     clinician_title="Severe fatigue (7 or more) on 3 or more of the last 7 days",
     score="fatigue",
+    lookback=6,
 )
 def severe_fatigue(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Tiredness ≥ 7 on at least 3 of the last 7 days.
@@ -645,6 +662,7 @@ def _weight_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
     clinician_title="Weight loss of 5% or more, or unintended weight loss reported",
     symptoms=WEIGHT_LOSS_SYMPTOMS,
     clinician_detail=_weight_for_clinician,
+    lookback=209,
 )
 def weight_loss(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Weight down 5% or more, or losing weight without trying reported in the last 14 days.
@@ -675,6 +693,7 @@ def weight_loss(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     name="Bladder or bowel change",
     clinician_title="Change in bladder or bowel function",
     symptoms=BLADDER_BOWEL_SYMPTOMS,
+    lookback=6,
 )
 def bladder_bowel_change(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """A change in passing urine or in bowel habits reported in the last 7 days.
@@ -691,6 +710,7 @@ def bladder_bowel_change(diary: Diary, facts: PatientFacts, as_of: date) -> Outc
     name="Night sweats",
     clinician_title="Night sweats on 2 or more of the last 14 days",
     symptoms=NIGHT_SWEATS_SYMPTOMS,
+    lookback=13,
 )
 def night_sweats(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Night sweats reported on at least 2 days in the last 14.
@@ -708,6 +728,7 @@ def night_sweats(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     name="Sleep disturbance",
     clinician_title="Difficulty sleeping on 3 or more of the last 7 days",
     symptoms=SLEEP_SYMPTOMS,
+    lookback=6,
 )
 def sleep_disturbance(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Difficulty sleeping reported on at least 3 of the last 7 days.
@@ -754,6 +775,7 @@ def _rescue_high_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
     name="Many breakthrough doses",
     clinician_title="4 or more as-needed doses a day on 2 of the last 3 days: reassess background analgesia",
     clinician_detail=_rescue_high_for_clinician,
+    lookback=2,
 )
 def rescue_doses_high(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """On at least 2 of the last 3 days, 4 or more as-needed doses were taken.
@@ -816,6 +838,7 @@ def _per_day(window: list[tuple[date, list[DoseEntry]]]) -> dict[str, Any]:
     name="Rising breakthrough doses",
     clinician_title="As-needed doses per day up by 1 or more, and by half, against the 2 weeks before",
     clinician_detail=_rescue_rising_for_clinician,
+    lookback=20,
 )
 def rescue_doses_rising(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """Mean as-needed doses per day with a record over the last 7 days at least 1.0 higher than, and at
@@ -873,6 +896,7 @@ def _not_helping_for_clinician(detail: str, evidence: dict[str, Any]) -> str:
     name="Breakthrough doses not helping",
     clinician_title="As-needed doses giving no relief (2 in 3 or more of those rated in the last 7 days)",
     clinician_detail=_not_helping_for_clinician,
+    lookback=6,
 )
 def rescue_doses_not_helping(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """In the last 7 days at least 3 as-needed doses have a relief answer, and at least two thirds of
@@ -923,6 +947,7 @@ def has_missed(last_checkin_on: date | None, as_of: date) -> bool:
     source="Adherence context for the therapist",
     name="Missed check-ins",
     clinician_title=f"No check-ins on the last {MISSED_AFTER_DAYS} days",
+    lookback=0,
 )
 def missed_checkins(diary: Diary, facts: PatientFacts, as_of: date) -> Outcome:
     """The patient has check-ins, but none in the last 3 days (as_of and the 2 dates before it).

@@ -172,8 +172,8 @@ def test_it_does_not_store_a_stale_read_over_a_checkin_written_meanwhile(patient
     diary_read, checkin_written = threading.Event(), threading.Event()
     real_trend_entries = flags.trend_entries
 
-    def trend_entries_held_for_the_reader(patients: Any, *, as_of: Any) -> Any:
-        entries = real_trend_entries(patients, as_of=as_of)
+    def trend_entries_held_for_the_reader(patients: Any, **kwargs: Any) -> Any:
+        entries = real_trend_entries(patients, **kwargs)
         if threading.current_thread().name == "reader":
             diary_read.set()
             checkin_written.wait(timeout=1)
