@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diary import consent, limits, push, selectors
+from diary.chart_cache import charts_changed
 from diary.flags import flags_current_for, flags_refresh, lock_diary, note_new_alerts
 from diary.invite_codes import new_invite_code, normalize_invite_code
 from diary.models import (
@@ -355,6 +356,8 @@ def medicine_create(*, patient: User, name: str, kind: str, strength: str = "", 
     medicine = Medicine(patient=patient, name=name.strip(), strength=strength.strip(), kind=kind, code=code)
     medicine.full_clean(exclude=["patient"])
     medicine.save()
+    # Not re-judged (a medicine without doses changes no flag), so the charts are told themselves.
+    charts_changed(patient)
     return medicine
 
 
@@ -382,6 +385,8 @@ def medicine_update(
     medicine.save()
     if medicine.kind != old_kind:
         flags_refresh(patient=medicine.patient)
+    else:
+        charts_changed(medicine.patient)
     return medicine
 
 
@@ -393,8 +398,10 @@ def medicine_delete(*, medicine: Medicine) -> bool:
     if Dose.objects.filter(medicine=medicine).exists():
         medicine.active = False
         medicine.save(update_fields=["active"])
+        charts_changed(medicine.patient)
         return False
     medicine.delete()
+    charts_changed(medicine.patient)
     return True
 
 

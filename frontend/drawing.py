@@ -11,6 +11,7 @@ cells by pattern or shade of one hue, and legends say what each is.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Sequence
 from itertools import pairwise
@@ -24,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from diary import units
+from diary import charts, units
 from diary.charts import MOVEMENT_WORDS, PARTS_OF_DAY, TrendPicture
 from diary.models import WeightUnit
 
@@ -53,6 +54,19 @@ matplotlib.rcParams.update(
         "legend.handletextpad": 0.5,
     }
 )
+
+
+def _code_version() -> str:
+    """What a chart looks like comes from this module, diary/charts.py, diary/units.py and Matplotlib:
+    part of a cached chart's key (diary/chart_cache.py), so a deploy that changes any of them draws anew."""
+    digest = hashlib.sha256(matplotlib.__version__.encode())
+    for module in (__file__, charts.__file__, units.__file__):
+        with open(module, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()[:16]
+
+
+VERSION = _code_version()
 
 INK = "#0b0c0c"
 BLUE = "#1d70b8"
