@@ -89,6 +89,11 @@ def _day_label(day: date, language: str) -> str:
     return escape(date_format(day, "D j M"))
 
 
+def _cell(value: object) -> str:
+    # What `answer` shows, without its format_html for the whole numbers that fill most cells.
+    return str(value) if type(value) is int else answer(value)
+
+
 @register.simple_tag
 def figure_rows(rows: Iterable[dict[str, Any]]) -> str:
     """The rows of a figures table (_figures_table.html): "Mon 9 Mar", then the values as `answer` shows them.
@@ -101,6 +106,6 @@ def figure_rows(rows: Iterable[dict[str, Any]]) -> str:
     for row in rows:
         day = row["date"]
         label = _day_label(day, language) if isinstance(day, date) else escape(day)
-        cells = "".join(f'<td class="number">{answer(value)}</td>' for value in row["values"])
+        cells = "".join(f'<td class="number">{_cell(value)}</td>' for value in row["values"])
         lines.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
     return mark_safe("\n".join(lines))  # noqa: S308 (labels and values are escaped above)
