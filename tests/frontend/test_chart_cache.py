@@ -322,3 +322,24 @@ class TestTheGatekeeperComesFirst:
         mine = patients.get(f"/trends/charts/pain.svg?{PERIOD}")
         assert mine.status_code == 302 and b"<svg" not in mine.content  # signed out with the account
         assert draws["pain"] == 1
+
+
+def test_the_sparkline_is_kept_too_and_drawn_anew_after_a_checkin(
+    diary: Any, therapist: Any, unlinked_therapist: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = []
+    real = drawing.sparkline
+    monkeypatch.setattr(drawing, "sparkline", lambda highs: drawn.append(highs) or real(highs))
+    client = signed_in(therapist)
+    url = f"/patients/{diary.pk}/sparkline.svg"
+
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert len(drawn) == 1
+    assert signed_in(unlinked_therapist).get(url).status_code == 404
+
+    checkin(diary, pain=10, hours_ago=0.2)
+    assert client.get(url).content != first.content
+    assert len(drawn) == 2
+    assert drawn[-1][-1] == 10
