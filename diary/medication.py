@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diary import selectors
+from diary.chart_cache import charts_changed
 from diary.flags import flags_refresh, lock_diary
 from diary.models import Dose, DoseReason, Medicine, MedicineKind, User
 from diary.services import local_moment, moment_problem
@@ -32,6 +33,8 @@ def medicine_create(*, patient: User, name: str, kind: str, strength: str = "", 
     medicine = Medicine(patient=patient, name=name.strip(), strength=strength.strip(), kind=kind, code=code)
     medicine.full_clean(exclude=["patient"])
     medicine.save()
+    # Not re-judged (a medicine without doses changes no flag), so the charts are told themselves.
+    charts_changed(patient)
     return medicine
 
 
@@ -59,6 +62,8 @@ def medicine_update(
     medicine.save()
     if medicine.kind != old_kind:
         flags_refresh(patient=medicine.patient)
+    else:
+        charts_changed(medicine.patient)
     return medicine
 
 
@@ -70,8 +75,10 @@ def medicine_delete(*, medicine: Medicine) -> bool:
     if Dose.objects.filter(medicine=medicine).exists():
         medicine.active = False
         medicine.save(update_fields=["active"])
+        charts_changed(medicine.patient)
         return False
     medicine.delete()
+    charts_changed(medicine.patient)
     return True
 
 

@@ -210,11 +210,20 @@ def reliever_use_change(patient: User) -> tuple[float, float] | None:
         return None
     days = charts.RELIEVER_USE_DAYS
     today = today_for(patient)
-    sides = []
-    for end in (started - timedelta(days=1), today):
-        start = end - timedelta(days=days - 1)
-        checkins = checkins_of(patient, since=start, until=end)
-        sides.append(charts.daily_rows(checkins, start, end, doses=doses_of(patient, since=start, until=end)))
+    windows = [(end - timedelta(days=days - 1), end) for end in (started - timedelta(days=1), today)]
+    # Both windows in one query for check-ins and one for doses: the page asks on every load.
+    either = Q(local_date__range=windows[0]) | Q(local_date__range=windows[1])
+    checkins = list(checkins_of(patient).filter(either))
+    doses = list(doses_of(patient).filter(either))
+    sides = [
+        charts.daily_rows(
+            [c for c in checkins if start <= c.local_date <= end],
+            start,
+            end,
+            doses=[d for d in doses if start <= d.local_date <= end],
+        )
+        for start, end in windows
+    ]
     return charts.reliever_use_change(sides[0], sides[1])
 
 

@@ -11,6 +11,7 @@ cells by pattern or shade of one hue, and legends say what each is.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Sequence
 from itertools import pairwise
@@ -19,12 +20,13 @@ from typing import Any
 import matplotlib
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from diary import units
+from diary import charts, units
 from diary.charts import MOVEMENT_WORDS, PARTS_OF_DAY, TrendPicture
 from diary.models import WeightUnit
 
@@ -53,6 +55,19 @@ matplotlib.rcParams.update(
         "legend.handletextpad": 0.5,
     }
 )
+
+
+def _code_version() -> str:
+    """What a chart looks like comes from this module, diary/charts.py, diary/units.py and Matplotlib:
+    part of a cached chart's key (diary/chart_cache.py), so a deploy that changes any of them draws anew."""
+    digest = hashlib.sha256(matplotlib.__version__.encode())
+    for module in (__file__, charts.__file__, units.__file__):
+        with open(module, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()[:16]
+
+
+VERSION = _code_version()
 
 INK = "#0b0c0c"
 BLUE = "#1d70b8"
@@ -201,27 +216,37 @@ def fatigue_chart(picture: TrendPicture) -> bytes:
     return _svg(figure)
 
 
+def _bars(
+    axes: Axes, shown: list[tuple[Any, float]], *, width: float, label: str, **style: Any
+) -> tuple[PolyCollection, Patch]:
+    """One bar per (date, value), centred on its date, as one collection; and its legend entry.
+
+    One collection rather than Axes.bar's one Rectangle per bar: a 90-day chart drew in half the time.
+    """
+    half = width / 2
+    boxes = [
+        [(x - half, 0), (x - half, value), (x + half, value), (x + half, 0)]
+        for x, value in ((mdates.date2num(day), value) for day, value in shown)
+    ]
+    facecolor, edgecolor, linewidth = style.pop("color"), style.pop("edgecolor"), style.pop("linewidth")
+    bars = PolyCollection(boxes, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth, **style)
+    axes.add_collection(bars, autolim=False)  # the callers set both limits
+    return bars, Patch(facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, label=label, **style)
+
+
 def _bar_chart(picture: TrendPicture, key: str, label: str, ylabel: str, floor: float) -> bytes:
     figure = _figure()
     axes = figure.add_subplot()
     values = [row[key] for row in picture.days]
     shown = [(row["date"], value) for row, value in zip(picture.days, values, strict=True) if value is not None]
-    bars = axes.bar(
-        [day for day, _ in shown],
-        [value for _, value in shown],
-        width=0.8,
-        color=BLUE,
-        edgecolor=INK,
-        linewidth=0.4,
-        label=label,
-    )
+    _, legend = _bars(axes, shown, width=0.8, label=label, color=BLUE, edgecolor=INK, linewidth=0.4)
     top = max([floor, *(value for _, value in shown)]) * 1.08
     axes.set_ylim(0, top)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel(ylabel)
     axes.grid(axis="y", color=LIGHT, linewidth=0.5)
     axes.set_axisbelow(True)
-    handles = [bars, *_mark_flags_and_therapy(axes, picture, top=top * 1.04)]
+    handles = [legend, *_mark_flags_and_therapy(axes, picture, top=top * 1.04)]
     _date_axis(axes, picture)
     _legend(figure, handles)
     return _svg(figure)
@@ -235,15 +260,8 @@ def doses_chart(picture: TrendPicture) -> bytes:
     figure = _figure(height=1.6)
     axes = figure.add_subplot()
     shown = [(row["date"], row["as_needed_doses"]) for row in picture.days if row.get("as_needed_doses") is not None]
-    bars = axes.bar(
-        [day for day, _ in shown],
-        [value for _, value in shown],
-        width=0.7,
-        color="white",
-        hatch="////",
-        edgecolor=INK,
-        linewidth=0.6,
-        label="as-needed doses",
+    _, legend = _bars(
+        axes, shown, width=0.7, label="as-needed doses", color="white", hatch="////", edgecolor=INK, linewidth=0.6
     )
     top = max([4, *(value for _, value in shown)]) * 1.1
     axes.set_ylim(0, top)
@@ -251,7 +269,7 @@ def doses_chart(picture: TrendPicture) -> bytes:
     axes.set_ylabel("doses")
     axes.grid(axis="y", color=LIGHT, linewidth=0.5)
     axes.set_axisbelow(True)
-    handles = [bars, *_mark_flags_and_therapy(axes, picture, top=top * 1.04)]
+    handles = [legend, *_mark_flags_and_therapy(axes, picture, top=top * 1.04)]
     _date_axis(axes, picture)
     _legend(figure, handles)
     return _svg(figure)

@@ -10,26 +10,32 @@ The worker's cache version is a digest of everything it precaches, computed here
 so any deploy that changes a precached file (or the shell's markup) changes the
 version, and the new worker replaces the old cache.
 
-These answers are compressed here (gzip_page) because nothing in them is secret or
-reflects a request, so compression cannot leak anything (BREACH); pages with
-personal data are left to the deployment's own choice.
+Each of these answers is made once per process (`made`, below), gzipped once, and served
+with a strong ETag, so a phone's update check costs about what a static file costs.
+They are compressed here because nothing in them is secret or reflects a request, so
+compression cannot leak anything (BREACH); pages with personal data are left to the
+deployment's own choice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from csp.constants import SELF
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.gzip import gzip_page
+from django.utils.cache import get_conditional_response
+from django.utils.text import compress_string
 from django.views.decorators.http import require_GET
 
 from diary.paths import API_PREFIX
@@ -51,6 +57,7 @@ PRECACHED_STATIC = (
     "frontend/icons/apple-touch-icon.png",
 )
 
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as django.middleware.gzip reads Accept-Encoding
 THEME_COLOUR = "#0b4f8a"
 BACKGROUND_COLOUR = "#f5f7f9"
 
@@ -140,10 +147,13 @@ _scripts_without_nonce = csp_update({"script-src": [SELF]})
 
 @session_free
 @require_GET
-@gzip_page
 @_scripts_without_nonce
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The worker, at the root so that its scope is the whole site (TESTING.md: not from /static/)."""
+    return _serve(request, "service_worker")
+
+
+def service_worker_js() -> str:
     context = {
         "version": cache_version(),
         "precache": json.dumps(precache_urls()),
@@ -158,12 +168,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "icon_url": static("frontend/icons/icon-192.png"),
         "api_urls": json.dumps(api_urls()),
     }
-    response = HttpResponse(
-        render_to_string("frontend/sw.js", context), content_type="application/javascript; charset=utf-8"
-    )
-    # Always checked with the server, so a deploy reaches every phone on its next visit.
-    response["Cache-Control"] = "no-cache"
-    return response
+    return render_to_string("frontend/sw.js", context)
 
 
 def api_urls() -> dict[str, str]:
@@ -180,26 +185,89 @@ def api_urls() -> dict[str, str]:
 
 @session_free
 @require_GET
-@gzip_page
 def manifest(request: HttpRequest) -> HttpResponse:
-    response = JsonResponse(manifest_data(), content_type="application/manifest+json")
-    response["Cache-Control"] = "no-cache"
-    return response
+    return _serve(request, "manifest")
 
 
 @session_free
 @require_GET
-@gzip_page
 @_scripts_without_nonce
 def checkin_shell(request: HttpRequest) -> HttpResponse:
     """The check-in form with nobody's data in it: what / shows when the phone is offline."""
-    return HttpResponse(shell_html())
+    return _serve(request, "checkin_shell")
 
 
 @session_free
 @require_GET
-@gzip_page
 @_scripts_without_nonce
 def offline(request: HttpRequest) -> HttpResponse:
     """What every other page shows offline: pages with health data are never kept on the phone."""
-    return HttpResponse(offline_html())
+    return _serve(request, "offline")
+
+
+# --- made once per deploy -------------------------------------------------------
+#
+# The four answers depend only on the deploy (templates, static files, settings), never on the
+# request, so each is made once per process and kept: a navigation's update check of the worker
+# then costs about what a static file costs, and a browser that has the bytes gets a 304.
+# In development (DEBUG) they are made on every request, because templates and static files
+# change there without a restart.
+
+
+@dataclass(frozen=True)
+class Made:
+    """One answer's bytes, plain and gzipped, with a strong ETag for each (the two are different bytes)."""
+
+    content_type: str
+    body: bytes
+    etag: str
+    gzipped: bytes
+    gzipped_etag: str
+
+
+MAKERS: dict[str, tuple[str, Callable[[], str]]] = {
+    "service_worker": ("application/javascript; charset=utf-8", lambda: service_worker_js()),
+    "manifest": ("application/manifest+json", lambda: json.dumps(manifest_data())),
+    "checkin_shell": ("text/html; charset=utf-8", lambda: shell_html()),
+    "offline": ("text/html; charset=utf-8", lambda: offline_html()),
+}
+_made: dict[str, Made] = {}
+
+
+def made(name: str) -> Made:
+    """The answer `name` of MAKERS, made at first use and kept for the life of the process (not under DEBUG)."""
+    kept = _made.get(name)
+    if kept is not None:
+        return kept
+    content_type, make = MAKERS[name]
+    body = make().encode()
+    # Nothing here is secret or reflects a request, so compressing cannot leak anything (BREACH),
+    # and the same bytes every time need no random padding.
+    gzipped = compress_string(body, max_random_bytes=0)
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    answer = Made(content_type, body, f'"{digest}"', gzipped, f'"{digest}-gzip"')
+    if not settings.DEBUG:
+        _made[name] = answer
+    return answer
+
+
+def clear_memo() -> None:
+    """Forget the answers made so far: for tests that change a setting or a file they depend on."""
+    _made.clear()
+
+
+def _serve(request: HttpRequest, name: str) -> HttpResponse:
+    """The kept answer, gzipped if the browser takes it, or 304 if the browser has these bytes already."""
+    answer = made(name)
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(answer.gzipped, content_type=answer.content_type)
+        response["Content-Encoding"] = "gzip"
+        response["ETag"] = answer.gzipped_etag
+    else:
+        response = HttpResponse(answer.body, content_type=answer.content_type)
+        response["ETag"] = answer.etag
+    response["Vary"] = "Accept-Encoding"
+    # Always checked with the server (the ETag makes that cheap), so a deploy reaches every
+    # phone on its next visit.
+    response["Cache-Control"] = "no-cache"
+    return get_conditional_response(request, etag=response["ETag"], response=response) or response

@@ -75,6 +75,24 @@ def _fresh_throttles(_own_cache_keys: None) -> Iterator[None]:
     clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_app_shell() -> Iterator[None]:
+    # The worker, manifest and shell are made once per process (frontend/pwa.py): each test starts
+    # without them, and a setting changed in a test has them made again.
+    from django.test.signals import setting_changed
+
+    from frontend import pwa
+
+    def forget(**kwargs: Any) -> None:
+        pwa.clear_memo()
+
+    pwa.clear_memo()
+    setting_changed.connect(forget)
+    yield
+    setting_changed.disconnect(forget)
+    pwa.clear_memo()
+
+
 @pytest.fixture
 def patient(db: Any) -> Any:
     from diary import services

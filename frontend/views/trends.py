@@ -22,9 +22,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from diary import chart_cache, selectors, units
 from diary import charts as figures
-from diary import selectors, units
-from diary.flags import flags_with_checkins
+from diary.flags import flags_current_for, flags_with_checkins
 from diary.models import CheckIn, User, WeightUnit
 from frontend import drawing, words
 from frontend.access import patient_page, therapist_page
@@ -322,20 +322,30 @@ CHART_POLICY: dict[str, list[str] | None] = {
 
 
 def _chart_response(request: HttpRequest, patient: User, kind: str) -> HttpResponse:
+    """A chart image, from the shared cache when nothing it shows has changed since it was drawn.
+
+    The caller has passed the gatekeeper, and the audit writes its row whatever the answer; the
+    browser still keeps nothing (no-store, diary/middleware.py).
+    """
     drawer = drawing.CHARTS.get(kind)
     if drawer is None:
         raise Http404
+    state = flags_current_for(patient)  # re-judged first if the patient's day has turned
     form = PeriodForm(request.GET, today=selectors.today_for(patient))
     if not form.is_valid():
         return HttpResponse("That period makes no sense.", status=400, content_type="text/plain")
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    picture = selectors.trend_picture(patient, start, end, flags=flags_with_checkins(patient))
-    if kind == "weight":
-        # The one chart with a unit the patient chooses.
-        return HttpResponse(
-            drawing.weight_chart(picture, weight_unit_for(request, patient)), content_type="image/svg+xml"
-        )
-    return HttpResponse(drawer(picture), content_type="image/svg+xml")
+    # The one chart with a unit the patient chooses.
+    unit = weight_unit_for(request, patient) if kind == "weight" else ""
+    key = chart_cache.chart_key(
+        patient=patient, state=state, kind=kind, start=start, end=end, drawing=drawing.VERSION, unit=unit
+    )
+    svg = chart_cache.cached_chart(key)
+    if svg is None:
+        picture = selectors.trend_picture(patient, start, end, flags=flags_with_checkins(patient))
+        svg = drawing.weight_chart(picture, unit) if kind == "weight" else drawer(picture)
+        chart_cache.keep_chart(key, svg)
+    return HttpResponse(svg, content_type="image/svg+xml")
 
 
 def weight_unit_for(request: HttpRequest, patient: User) -> str:
@@ -361,6 +371,20 @@ def patient_chart(request: HttpRequest, patient_id: int, kind: str) -> HttpRespo
 def patient_sparkline(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The small pain line of the therapist's list: the day's highest pain, the last 14 days."""
     patient = selectors.patient_for(request.user, patient_id)
-    # The same figures as the sentence beside it on the list (describe_recent_pain), from one function.
-    highs = selectors.daily_pain_highs([patient], SPARKLINE_DAYS)[patient.pk]
-    return HttpResponse(drawing.sparkline(highs), content_type="image/svg+xml")
+    # Forty of these on a therapist's list: kept in the shared cache like the trend charts.
+    state = flags_current_for(patient)
+    key = chart_cache.chart_key(
+        patient=patient,
+        state=state,
+        kind="sparkline",
+        start=state.as_of - timedelta(days=SPARKLINE_DAYS - 1),
+        end=state.as_of,
+        drawing=drawing.VERSION,
+    )
+    svg = chart_cache.cached_chart(key)
+    if svg is None:
+        # The same figures as the sentence beside it on the list (describe_recent_pain), from one function.
+        highs = selectors.daily_pain_highs([patient], SPARKLINE_DAYS)[patient.pk]
+        svg = drawing.sparkline(highs)
+        chart_cache.keep_chart(key, svg)
+    return HttpResponse(svg, content_type="image/svg+xml")

@@ -7,6 +7,7 @@ it is missing, every test in this folder is skipped with the command that instal
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,35 @@ def _allow_sync_orm_beside_playwright() -> Iterator[None]:
     yield
     if before is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(autouse=True)
+def _one_request_at_a_time_on_in_memory_sqlite(request: pytest.FixtureRequest) -> None:
+    """On in-memory SQLite the live server's threads share the test's one connection, and two
+    requests writing at once fail with "database table is locked". Charts kept in the cache answer
+    fast enough for a page's images to overlap, so the live server takes one request at a time
+    there (PostgreSQL, as in production, takes them together)."""
+    if "live_server" not in request.fixturenames:
+        return
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    app = httpd.get_app()
+    if getattr(app, "one_at_a_time", False):
+        return
+    lock = threading.Lock()
+
+    def one_at_a_time(environ: Any, start_response: Any) -> Any:
+        with lock:
+            # The whole answer is made, and closed (request_finished), inside the lock.
+            answer = app(environ, start_response)
+            try:
+                return list(answer)
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+
+    one_at_a_time.one_at_a_time = True  # type: ignore[attr-defined]
+    httpd.set_app(one_at_a_time)

@@ -406,8 +406,10 @@ def test_it_says_so_when_a_new_version_takes_over(
     wait_for_worker(page)
     old = page.evaluate("caches.keys()")
 
-    # A deploy: the live server runs in this process, so the worker it serves changes at once.
+    # A deploy: the live server runs in this process, so the worker it serves changes at once once
+    # the worker kept for the life of the process is forgotten (a deploy starts new processes).
     monkeypatch.setattr(pwa, "cache_version", lambda: "after-the-deploy")
+    pwa.clear_memo()
     page.evaluate("navigator.serviceWorker.getRegistration().then((registration) => registration.update())")
 
     expect(status(page)).to_contain_text("The app was updated.")

@@ -7,6 +7,7 @@ with a name, a note and a flag, so that anything personal would show.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -171,3 +172,103 @@ def test_it_tells_the_browser_to_forget_the_device_data_on_api_sign_out(patient:
     response = api(patient).post("auth/logout")
     assert response.status_code == 204
     assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+# --- made once per deploy, with an ETag (frontend/pwa.py `made`) ------------------------
+
+PWA_PATHS = ["/sw.js", "/manifest.webmanifest", "/checkin-shell", "/offline"]
+MADE_AS = {"/sw.js": "service_worker", "/manifest.webmanifest": "manifest", "/checkin-shell": "checkin_shell"}
+
+
+@pytest.mark.parametrize("path", PWA_PATHS)
+def test_it_serves_the_same_bytes_and_etag_every_time_and_makes_them_once(
+    path: str, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = MADE_AS.get(path, "offline")
+    content_type, make = pwa.MAKERS[name]
+    made = []
+    monkeypatch.setitem(pwa.MAKERS, name, (content_type, lambda: made.append(name) or make()))
+    client = signed_in(None)
+
+    first, second, third = client.get(path), client.get(path), client.get(path)
+
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert first["ETag"] == second["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', first["ETag"]), "a strong ETag"
+    assert first["Cache-Control"] == "no-cache"
+    assert third.content == first.content
+    assert made == [name]
+
+
+@pytest.mark.parametrize("path", PWA_PATHS)
+def test_it_answers_304_to_a_browser_that_has_the_bytes(path: str, db: Any) -> None:
+    client = signed_in(None)
+    etag = client.get(path)["ETag"]
+
+    same = client.get(path, headers={"if-none-match": etag})
+    other = client.get(path, headers={"if-none-match": '"0123456789abcdef0123456789abcdef"'})
+
+    assert same.status_code == 304
+    assert same.content == b""
+    assert same["ETag"] == etag
+    assert same["Cache-Control"] == "no-cache"
+    assert other.status_code == 200
+    assert other.content
+
+
+@pytest.mark.parametrize("path", PWA_PATHS)
+def test_it_gzips_once_with_an_etag_of_its_own(path: str, db: Any) -> None:
+    client = signed_in(None)
+    plain = client.get(path)
+    zipped = client.get(path, headers={"accept-encoding": "gzip, br"})
+
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert zipped["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert client.get(path, headers={"accept-encoding": "gzip", "if-none-match": zipped["ETag"]}).status_code == 304
+
+
+def test_it_makes_a_new_shell_and_worker_when_a_setting_they_show_changes(db: Any, settings: Any) -> None:
+    client = signed_in(None)
+    shell, worker = client.get("/checkin-shell"), client.get("/sw.js")
+
+    settings.CLINIC_ACUTE_PHONE = (
+        "0800 765 4321"  # the tests' conftest forgets the kept answers (as a new process would)
+    )
+
+    new_shell, new_worker = client.get("/checkin-shell"), client.get("/sw.js")
+    assert 'href="tel:08007654321"' in text(new_shell)
+    assert new_shell["ETag"] != shell["ETag"]
+    assert new_worker["ETag"] != worker["ETag"]
+    assert f'const VERSION = "{pwa.cache_version()}";' in text(new_worker)
+    assert client.get("/sw.js", headers={"if-none-match": worker["ETag"]}).status_code == 200
+
+
+def test_it_makes_a_new_worker_when_a_precached_file_changes_in_a_new_process(
+    db: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    client = signed_in(None)
+    worker = client.get("/sw.js")
+    changed = tmp_path / "app.css"
+    changed.write_text("body { color: red; }")
+    real_find = pwa.finders.find
+    monkeypatch.setattr(
+        pwa.finders, "find", lambda path, **kwargs: str(changed) if path.endswith("app.css") else real_find(path)
+    )
+
+    assert client.get("/sw.js")["ETag"] == worker["ETag"], "kept for the life of the process"
+    pwa.clear_memo()  # as a new process after the deploy
+    assert client.get("/sw.js")["ETag"] != worker["ETag"]
+
+
+@pytest.mark.parametrize("path", PWA_PATHS)
+def test_it_touches_no_session_and_sets_no_cookie(path: str, pats_diary: Any, django_assert_num_queries: Any) -> None:
+    client = signed_in(pats_diary)
+    client.get(path)  # made and kept
+    with django_assert_num_queries(0):
+        response = client.get(path)
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")

@@ -239,7 +239,10 @@ class TestChartImages:
         url = "/trends/charts/pain.svg?start=2026-03-04&end=2026-03-10"
         before = client.get(url).content
 
-        checkin(patient, NOW - timedelta(hours=3), pain=6)
+        # A minute later: the cached image's version is when the flags were last judged
+        # (diary/chart_cache.py), the same for every write under a stopped clock.
+        with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+            checkin(patient, NOW - timedelta(hours=3), pain=6)
 
         assert client.get(url).content != before
 
