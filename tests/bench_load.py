@@ -199,7 +199,7 @@ def build_world() -> World:
     from django.test import Client
     from django.utils import timezone
 
-    from diary import services
+    from diary import medication, services
     from diary.flags import flags_refresh
     from diary.models import CheckIn, Dose, DoseReason, MedicineKind
     from tests.conftest import pass_second_step
@@ -208,7 +208,9 @@ def build_world() -> World:
     password = secrets.token_urlsafe(16)
     patient = services.patient_signup(email="bench-load@example.com", password=password, timezone_name="Europe/London")
     CheckIn.objects.bulk_create(diary_rows(patient, 180, 3, rng), batch_size=5_000)  # type: ignore[misc]
-    medicine = services.medicine_create(patient=patient, name="oxycodone", strength="5 mg", kind=MedicineKind.AS_NEEDED)
+    medicine = medication.medicine_create(
+        patient=patient, name="oxycodone", strength="5 mg", kind=MedicineKind.AS_NEEDED
+    )
     now = timezone.now()
     doses = []
     for day in range(1, 181, 2):

@@ -16,7 +16,7 @@ from uuid import uuid4
 import pytest
 import time_machine
 
-from diary import chart_cache, services
+from diary import chart_cache, medication, services
 from diary.flags import flag_acknowledge, flags_current_for
 from diary.models import AuditEvent, MedicineKind, Relief, WeightUnit
 from frontend import drawing
@@ -57,8 +57,8 @@ def diary(patient: Any) -> Any:
     """Pat's diary: a few check-ins and an as-needed dose in the period."""
     for hours, pain in ((30, 4), (6, 6), (3, 5)):
         checkin(patient, pain=pain, fatigue=3, weight_kg=70, hours_ago=hours)
-    medicine = services.medicine_create(patient=patient, name="Paracetamol", kind=MedicineKind.AS_NEEDED)
-    services.dose_create(
+    medicine = medication.medicine_create(patient=patient, name="Paracetamol", kind=MedicineKind.AS_NEEDED)
+    medication.dose_create(
         patient=patient, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=NOW - timedelta(hours=2)
     )
     return patient
@@ -151,39 +151,39 @@ def _checkin_deleted(pat: Any, thea: Any) -> None:
 
 def _dose_created(pat: Any, thea: Any) -> None:
     medicine = pat.medicines.get()
-    services.dose_create(patient=pat, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=NOW - timedelta(hours=1))
+    medication.dose_create(patient=pat, client_uuid=uuid4(), medicine_id=medicine.pk, taken_at=NOW - timedelta(hours=1))
 
 
 def _dose_changed(pat: Any, thea: Any) -> None:
-    services.dose_update(dose=pat.doses.get(), relief=Relief.GOOD)
+    medication.dose_update(dose=pat.doses.get(), relief=Relief.GOOD)
 
 
 def _dose_deleted(pat: Any, thea: Any) -> None:
-    services.dose_delete(dose=pat.doses.get())
+    medication.dose_delete(dose=pat.doses.get())
 
 
 def _medicine_added(pat: Any, thea: Any) -> None:
-    services.medicine_create(patient=pat, name="Ibuprofen", kind=MedicineKind.AS_NEEDED)
+    medication.medicine_create(patient=pat, name="Ibuprofen", kind=MedicineKind.AS_NEEDED)
 
 
 def _medicine_renamed(pat: Any, thea: Any) -> None:
-    services.medicine_update(medicine=pat.medicines.get(), name="Paracetamol 500")
+    medication.medicine_update(medicine=pat.medicines.get(), name="Paracetamol 500")
 
 
 def _medicine_stopped(pat: Any, thea: Any) -> None:
-    services.medicine_update(medicine=pat.medicines.get(), active=False)
+    medication.medicine_update(medicine=pat.medicines.get(), active=False)
 
 
 def _medicine_kind_changed(pat: Any, thea: Any) -> None:
-    services.medicine_update(medicine=pat.medicines.get(), kind=MedicineKind.REGULAR)
+    medication.medicine_update(medicine=pat.medicines.get(), kind=MedicineKind.REGULAR)
 
 
 def _medicine_deleted(pat: Any, thea: Any) -> None:
-    services.medicine_delete(medicine=pat.medicines.get())  # has a dose: only marked stopped
+    medication.medicine_delete(medicine=pat.medicines.get())  # has a dose: only marked stopped
 
 
 def _unused_medicine_deleted(pat: Any, thea: Any) -> None:
-    services.medicine_delete(medicine=pat.medicines.get(name="Codeine"))  # no doses: the row goes
+    medication.medicine_delete(medicine=pat.medicines.get(name="Codeine"))  # no doses: the row goes
 
 
 def _time_zone_changed(pat: Any, thea: Any) -> None:
@@ -224,7 +224,7 @@ def test_a_write_makes_the_next_request_draw_anew(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     if write is _unused_medicine_deleted:
-        services.medicine_create(patient=diary, name="Codeine", kind=MedicineKind.AS_NEEDED)
+        medication.medicine_create(patient=diary, name="Codeine", kind=MedicineKind.AS_NEEDED)
     client = signed_in(diary)
     for _ in range(2):
         for kind in KINDS:
@@ -249,7 +249,7 @@ def test_a_medicine_write_draws_anew_only_once_committed(
     client = signed_in(diary)
     own_chart(client)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.medicine_update(medicine=diary.medicines.get(), name="Paracetamol 500")
+        medication.medicine_update(medicine=diary.medicines.get(), name="Paracetamol 500")
     own_chart(client)
     assert draws["pain"] == 1
     for callback in callbacks:
