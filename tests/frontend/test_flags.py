@@ -72,6 +72,29 @@ class TestTherapistViews:
         assert page.index(other_patient.name) < page.index(patient.name)
         assert "Emergency" in page
 
+    def test_a_triage_card_shows_the_top_flag_the_others_folded_and_what_is_acknowledged(
+        self, patient: Any, other_patient: Any, therapist: Any
+    ) -> None:
+        """The cards are made in Python (frontend/templatetags/triage.py): same words, still escaped."""
+        services.profile_update(user=patient, display_name="Pat <b>Bold</b>")
+        make_checkin(patient, pain=4, symptoms=["blood_in_stool", "difficulty_walking"])
+        flag_acknowledge(patient=patient, therapist=therapist, code="blood_in_stool_or_urine", note="Seen")
+        response = signed_in(therapist).get("/")
+        page = text(response)
+
+        assert "Pat &lt;b&gt;Bold&lt;/b&gt;" in page
+        assert "<b>Bold</b>" not in page
+        assert 'data-name="pat &lt;b&gt;bold&lt;/b&gt;"' in page
+        assert 'data-levels="emergency urgent"' in page
+        assert "1 more flag</summary>" in page
+        # The emergency on top, open; the acknowledged urgent flag folded under it, marked as seen.
+        urgent = trends.RULES_BY_CODE["blood_in_stool_or_urine"].clinician_title
+        assert f'<li>Urgent: {urgent} <span class="hint">(acknowledged)</span></li>' in page
+        # Olive has never checked in; no card says "(acknowledged)" for a flag nobody saw.
+        assert "No check-ins yet" in page
+        assert page.count("(acknowledged)") == 1
+        assert f'src="/patients/{patient.pk}/sparkline.svg"' in page
+
     def test_the_patient_page_shows_the_evidence_the_source_and_an_acknowledge_form(
         self, patient: Any, therapist: Any
     ) -> None:
