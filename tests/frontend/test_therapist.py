@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -87,6 +88,21 @@ def test_it_shows_a_linked_patients_checkins(patient: Any, therapist: Any) -> No
     assert "70.5" in content
     assert "woke twice" in content
     assert "Europe/London" in content
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_timeline_row_says_what_was_not_given_and_escapes_the_note(patient: Any, therapist: Any) -> None:
+    """The rows are made in Python (frontend/templatetags/timeline.py): the same words, still escaped."""
+    checkin(patient, NOW - timedelta(hours=1), symptoms=["night_sweats"], notes="<script>x</script> & more")
+
+    content = re.sub(r">\s+<", "><", text(signed_in(therapist).get(f"/patients/{patient.pk}")))
+
+    assert "Pain not given" in content
+    assert "Tiredness not given" in content
+    assert '<td class="checkin-body"><span class="hint">None given</span></td>' in content
+    assert '<span class="notes">&lt;script&gt;x&lt;/script&gt; &amp; more</span>' in content
+    assert "<script>x</script>" not in content
+    assert '<span class="visually-hidden">Symptoms: </span><ul class="plain-list"><li>' in content
 
 
 def test_it_hides_patients_from_unlinked_and_ended_therapists(
