@@ -30,6 +30,21 @@ DEFAULT_PERIOD = 30
 RECENT_PAIN_CHANGE = 1.5
 
 
+# The check-in fields that daily_rows and time_of_day read (selectors.trend_picture loads no others).
+CHECKIN_FIELDS = (
+    "recorded_at",
+    "local_date",
+    "part_of_day",
+    "pain",
+    "movement_effect",
+    "fatigue",
+    "sleep_hours",
+    "weight_kg",
+    "exercise_minutes",
+    "symptoms",
+)
+
+
 def daily_rows(
     checkins: Iterable[CheckIn], start: date, end: date, doses: Iterable[Dose] | None = None
 ) -> list[dict[str, Any]]:

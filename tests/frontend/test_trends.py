@@ -227,6 +227,30 @@ class TestChartImages:
                 root = ElementTree.fromstring(response.content)  # noqa: S314 (our own server's SVG)
                 assert root.tag == "{http://www.w3.org/2000/svg}svg"
 
+    def test_a_charts_figures_cost_the_same_queries_for_one_checkin_as_for_twenty(self, patient: Any) -> None:
+        """The picture loads only the check-in fields the charts read: none is fetched again row by row."""
+        from diary import selectors
+        from diary.flags import flags_with_checkins
+
+        def queries() -> int:
+            flags = flags_with_checkins(patient)
+            with CaptureQueriesContext(connection) as captured:
+                picture = selectors.trend_picture(patient, NOW.date() - timedelta(days=9), NOW.date(), flags=flags)
+            assert sum(row["checkins"] for row in picture.days) == checkins
+            return len(captured)
+
+        checkin(
+            patient, NOW - timedelta(hours=3), pain=6, symptoms=["night_sweats"], notes="n", pain_locations=["neck"]
+        )
+        checkins = 1
+        one = queries()
+        for hour in range(19):
+            checkin(
+                patient, NOW - timedelta(days=hour % 9, hours=hour + 1), pain=hour % 11, weight_kg=70, sleep_hours=7
+            )
+        checkins = 20
+        assert queries() == one
+
     def test_the_same_figures_draw_the_same_image(self, patient: Any) -> None:
         checkin(patient, NOW - timedelta(hours=3), pain=6)
         client = signed_in(patient)
