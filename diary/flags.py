@@ -526,7 +526,8 @@ def flags_for(
     if state is None:
         state = flags_current_for(patient)
     if acks is None:
-        acks = latest_acknowledgements([patient.pk])
+        # With no active flag there is nothing to mark acknowledged: no query (most GET flags, issue 16).
+        acks = latest_acknowledgements([patient.pk]) if state.flags else {}
     return {
         "as_of": state.as_of,
         "flags": shown_flags(patient, state, acks, for_clinician=for_clinician),
