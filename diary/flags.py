@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q, TextField, Window
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
@@ -450,17 +450,16 @@ def latest_acknowledgements(patient_ids: list[int]) -> dict[tuple[int, str], Fla
     Only the last ones are read: a diary kept for years gathers many, and the list must not slow
     down with them.
     """
-    newest_first = Window(
-        RowNumber(), partition_by=[F("patient_id"), F("code")], order_by=[F("at").desc(), F("id").desc()]
-    )
-    acks = (
-        FlagAcknowledgement.objects.filter(patient_id__in=patient_ids)
-        .annotate(newness=newest_first)
-        .filter(newness=1)
-        .select_related("therapist")
-        .only(*ACK_FIELDS)
-        .order_by()
-    )
+    acks = FlagAcknowledgement.objects.filter(patient_id__in=patient_ids).select_related("therapist").only(*ACK_FIELDS)
+    if connections[acks.db].features.can_distinct_on_fields:
+        # PostgreSQL's DISTINCT ON picks the same rows along the (patient, code, -at) index, and the
+        # ORM builds it in a third of the window's time: it runs on every GET flags (issue 16).
+        acks = acks.order_by("patient_id", "code", "-at", "-id").distinct("patient_id", "code")
+    else:
+        newest_first = Window(
+            RowNumber(), partition_by=[F("patient_id"), F("code")], order_by=[F("at").desc(), F("id").desc()]
+        )
+        acks = acks.annotate(newness=newest_first).filter(newness=1).order_by()
     return {(ack.patient_id, ack.code): ack for ack in acks}
 
 
@@ -527,7 +526,8 @@ def flags_for(
     if state is None:
         state = flags_current_for(patient)
     if acks is None:
-        acks = latest_acknowledgements([patient.pk])
+        # With no active flag there is nothing to mark acknowledged: no query (most GET flags, issue 16).
+        acks = latest_acknowledgements([patient.pk]) if state.flags else {}
     return {
         "as_of": state.as_of,
         "flags": shown_flags(patient, state, acks, for_clinician=for_clinician),

@@ -7,6 +7,7 @@ from csp.constants import SELF
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
 
 from diary import audit, selectors
 
@@ -74,8 +75,13 @@ class AdminScriptsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    @cached_property
+    def admin_path(self) -> str:
+        # Once per process, not on every response: reverse() costs about as much as the rest of this class.
+        return reverse("admin:index")
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith(reverse("admin:index")):
+        if request.path.startswith(self.admin_path):
             response._csp_update = {"script-src": [SELF]}  # type: ignore[attr-defined]  # django-csp's csp_update
         return response

@@ -23,7 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diary import services, trends
-from diary.flags import flag_state_for, flags_refresh_many
+from diary.flags import flag_state_for, flags_refresh_many, latest_acknowledgements
 from diary.models import CheckIn, FlagAcknowledgement, FlagState, Symptom, User
 from tests.conftest import PASSWORD, Api, checkin_body
 
@@ -750,3 +750,29 @@ def test_it_reads_one_patients_flags_in_a_fixed_number_of_queries(
     pat = api(patient)
     with django_assert_num_queries(4):
         assert pat.get("flags").status_code == 200
+
+
+def test_it_reads_only_each_patients_latest_acknowledgement_of_each_flag(
+    patient: Any, other_patient: Any, therapist: Any
+) -> None:
+    """The latest by time, then by id when two share a moment; per patient and per code (DISTINCT ON on PostgreSQL)."""
+
+    def ack(who: User, code: str, at: datetime, note: str) -> FlagAcknowledgement:
+        return FlagAcknowledgement.objects.create(patient=who, therapist=therapist, code=code, at=at, note=note)
+
+    ack(patient, "blood_in_stool_or_urine", NOW - timedelta(days=2), "older")
+    newest = ack(patient, "blood_in_stool_or_urine", NOW - timedelta(days=1), "newest")
+    ack(patient, "blood_in_stool_or_urine", NOW - timedelta(days=3), "oldest, written last")
+    ack(patient, "nausea_persistent", NOW, "tied, written first")
+    tied_last = ack(patient, "nausea_persistent", NOW, "tied, written last")
+    theirs = ack(other_patient, "blood_in_stool_or_urine", NOW - timedelta(days=5), "the other patient's")
+
+    latest = latest_acknowledgements([patient.pk, other_patient.pk])
+
+    assert {key: ack.pk for key, ack in latest.items()} == {
+        (patient.pk, "blood_in_stool_or_urine"): newest.pk,
+        (patient.pk, "nausea_persistent"): tied_last.pk,
+        (other_patient.pk, "blood_in_stool_or_urine"): theirs.pk,
+    }
+    assert latest_acknowledgements([other_patient.pk]) == {(other_patient.pk, "blood_in_stool_or_urine"): theirs}
+    assert latest[(patient.pk, "nausea_persistent")].therapist.name == therapist.name  # read with its therapist

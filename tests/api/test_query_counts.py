@@ -77,8 +77,19 @@ class TestAPatientsReads:
 
     def test_flags_add_the_stored_flags_and_the_acknowledgements(self, client: Api) -> None:
         response, queries = counted(lambda: client.get("flags"))
-        assert response.status_code == 200
+        assert response.status_code == 200 and response.json()["flags"]
         assert len(queries) == 4, queries
+        assert sum('FROM "diary_flagacknowledgement"' in q for q in queries) == 1
+
+    def test_flags_without_an_active_flag_read_no_acknowledgements(self, patient: User) -> None:
+        """Nothing to mark acknowledged: the session, the user and the stored flags."""
+        flags.flags_refresh(patient=patient)
+        client = Api(patient)
+        client.get("me")  # signed in before counting
+        response, queries = counted(lambda: client.get("flags"))
+        assert response.status_code == 200 and response.json()["flags"] == []
+        assert len(queries) == 3, queries
+        assert not any('FROM "diary_flagacknowledgement"' in q for q in queries)
 
     def test_ninety_days_of_trends_add_the_checkins_and_the_doses(self, client: Api) -> None:
         response, queries = counted(lambda: client.get("trends", days=90))
