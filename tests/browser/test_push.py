@@ -206,7 +206,8 @@ def test_it_never_shows_more_than_a_reminder_whatever_the_payload(
             "ServiceWorker.deliverPushMessage",
             {"origin": live_server.url, "registrationId": registration, "data": data},
         )
-        wait_until(page, lambda: page.evaluate(NOTIFICATIONS))
+        # 30 s, not 10: on a loaded CI machine a push has been seen to take longer than 10 s to show.
+        wait_until(page, lambda: page.evaluate(NOTIFICATIONS), timeout=30)
         assert page.evaluate(NOTIFICATIONS) == [
             {"title": "Time for your check-in", "body": "A minute for your diary.", "url": "/", "tag": "diary-reminder"}
         ]
