@@ -106,6 +106,12 @@ def history_start(as_of: dict[int, date], days: int) -> date:
     return min(as_of.values()) - timedelta(days=days)
 
 
+def therapy_baseline(began: date) -> tuple[date, date]:
+    """The first and last day of the check-ins pain_not_improving compares with (the week before therapy
+    began to the end of its first week), read however long ago they were."""
+    return began - timedelta(days=7), began + timedelta(days=6)
+
+
 def trend_entries(
     patients: list[User], *, as_of: dict[int, date], days: int = TREND_HISTORY_DAYS
 ) -> dict[int, list[trends.Entry]]:
@@ -115,9 +121,8 @@ def trend_entries(
     for patient in patients:
         # pain_not_improving compares with the week before therapy began, however long ago that was.
         began = patient.therapy_started_on
-        if began is not None and began - timedelta(days=7) < start:
-            baseline = (began - timedelta(days=7), began + timedelta(days=6))
-            history |= Q(patient_id=patient.pk, local_date__range=baseline)
+        if began is not None and therapy_baseline(began)[0] < start:
+            history |= Q(patient_id=patient.pk, local_date__range=therapy_baseline(began))
     return _entries_where(history, patients)
 
 
@@ -343,7 +348,7 @@ def flags_refresh_for_checkin(*, patient: User, checkin: CheckIn) -> tuple[FlagS
     checkin.save()
     start = history_start(as_of, TREND_HISTORY_DAYS if whole else RECENT_HISTORY_DAYS)
     began = patient.therapy_started_on
-    in_baseline = began is not None and began - timedelta(days=7) <= checkin.local_date <= began + timedelta(days=6)
+    in_baseline = began is not None and therapy_baseline(began)[0] <= checkin.local_date <= therapy_baseline(began)[1]
     if checkin.local_date >= start or in_baseline:
         entries[patient.pk].append(entry_of(checkin, ZoneInfo(patient.timezone)))
     after = _state_of(patient, _evaluate([patient], as_of, entries, doses, whole)[patient.pk])
